@@ -1,0 +1,3 @@
+module github.com/luna-go/luna
+
+go 1.24

@@ -1,0 +1,62 @@
+/*
+ * The luna archive codec: Lua stack values <-> archive bytes (wire.md, "Archive").
+ * Each entry point is one Go -> C crossing; see doc.go for the contract.
+ */
+#ifndef LUNA_ARCHIVE_H
+#define LUNA_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <lua.h>
+
+/* Limits. */
+#define AR_MAX_SHARED 255       /* strings the encoder remembers for back-references */
+#define AR_MAX_ENCODE_DEPTH 16  /* deeper tables fail the encode (the reference's limit) */
+#define AR_MAX_DECODE_DEPTH 32  /* deeper tables make an archive malformed */
+
+/* Encode errors (negative results of luna_ar_encode). */
+#define AR_E_NO_VALUES (-1)
+#define AR_E_TOO_LARGE (-2)
+#define AR_E_TOO_DEEP (-3)
+#define AR_E_STACK (-4)
+/* An unsupported value of Lua type t gives AR_E_TYPE_BASE - t. */
+#define AR_E_TYPE_BASE (-16)
+
+/* Why an archive is malformed (luna_ar_decode and luna_ar_dispatch return -reason). */
+#define AR_M_TRUNCATED 1    /* a value is cut off by the end of the archive */
+#define AR_M_VARINT 2       /* a varint runs past 10 bytes or overflows 64 bits */
+#define AR_M_BAD_CODE 3     /* code 8 (table end) outside a table */
+#define AR_M_BAD_REF 4      /* a back-reference past the strings seen so far */
+#define AR_M_UNTERMINATED 5 /* a table without its end */
+#define AR_M_NIL_KEY 6      /* a table key that is nil */
+#define AR_M_NAN_KEY 7      /* a table key that is NaN */
+#define AR_M_STRING_LEN 8   /* a string longer than the rest of the archive */
+#define AR_M_TOO_DEEP 9     /* tables nested deeper than AR_MAX_DECODE_DEPTH */
+#define AR_M_TOO_MANY 10    /* more values than the Lua stack can hold */
+#define AR_M_COUNT 11
+
+/* A Lua error: its message is left on the top of the stack. */
+#define AR_LUA_ERROR (-100)  /* raised while decoding (memory, __gc) */
+#define AR_CALL_ERROR (-101) /* raised by the dispatched function; message + traceback */
+
+/*
+ * luna_ar_encode writes the archive of the values at stack indexes first..top into
+ * dst[0..cap) and returns its length, or a negative AR_E_* code. The stack is left
+ * as it was. Raises no Lua error and runs no Lua code.
+ */
+int64_t luna_ar_encode(lua_State *L, int first, unsigned char *dst, size_t cap);
+
+/*
+ * luna_ar_decode pushes the values of the archive data[0..n) and returns how many,
+ * or -AR_M_* (nothing pushed), or AR_LUA_ERROR. Runs protected.
+ */
+int64_t luna_ar_decode(lua_State *L, const unsigned char *data, size_t n);
+
+/*
+ * luna_ar_dispatch calls the function at stack index fn with the values of the
+ * archive as arguments, protected, with a traceback message handler. Returns 0,
+ * -AR_M_* (nothing called), AR_LUA_ERROR or AR_CALL_ERROR. Results are dropped.
+ */
+int64_t luna_ar_dispatch(lua_State *L, int fn, const unsigned char *data, size_t n);
+
+#endif

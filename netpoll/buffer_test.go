@@ -1,0 +1,170 @@
+package netpoll
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+// fill simulates a read of up to n bytes of src into b.
+func fill(b *recvBuf, src []byte, n int) int {
+	space := b.space()
+	k := copy(space, src[:min(n, len(src))])
+	b.w += k
+	return k
+}
+
+func TestRecvBufRewindAtExactEnd(t *testing.T) {
+	b := recvBuf{limit: 64}
+	src := bytes.Repeat([]byte{1}, 64)
+	if k := fill(&b, src, 64); k != 64 || b.free() != 0 {
+		t.Fatalf("first frame: read %d, free %d", k, b.free())
+	}
+	b.consume(64) // the read ended exactly at the end of the buffer
+	if b.r != 0 || b.w != 0 || b.free() != 64 {
+		t.Fatalf("after consuming all: r %d, w %d, free %d", b.r, b.w, b.free())
+	}
+	if got := len(b.space()); got != 64 {
+		t.Fatalf("space after rewind = %d, want the whole cache", got)
+	}
+}
+
+// Whatever the interleaving of reads and consumes, a frame of exactly the
+// cache fits once what precedes it has been consumed, bytes come out in
+// order, and the buffer never exceeds the cache.
+func TestRecvBufRandomized(t *testing.T) {
+	for _, limit := range []int{1, 7, 100, 4096, 5000, DefaultRecvCache} {
+		rng := rand.New(rand.NewPCG(uint64(limit), 1))
+		b := recvBuf{limit: limit}
+		var in, out []byte
+		for step := 0; step < 2000; step++ {
+			if rng.IntN(3) > 0 {
+				free := b.free()
+				space := b.space()
+				if free > 0 && len(space) < min(free, minReadSpace) {
+					t.Fatalf("limit %d: %d bytes free but %d bytes of space", limit, free, len(space))
+				}
+				if len(space) > free {
+					t.Fatalf("limit %d: space %d exceeds free %d", limit, len(space), free)
+				}
+				n := rng.IntN(len(space) + 1)
+				for i := range n {
+					space[i] = byte(len(in) + i)
+				}
+				in = append(in, space[:n]...)
+				b.w += n
+			} else {
+				n := rng.IntN(b.len() + 1)
+				out = append(out, b.buffered()[:n]...)
+				b.consume(n)
+			}
+			if b.len() > limit || len(b.buf) > limit {
+				t.Fatalf("limit %d: %d bytes buffered in %d", limit, b.len(), len(b.buf))
+			}
+		}
+		out = append(out, b.buffered()...)
+		if !bytes.Equal(in, out) {
+			t.Fatalf("limit %d: bytes reordered or lost", limit)
+		}
+		// Now a partial frame prefix is buffered; the rest must fit.
+		for b.len() < limit {
+			if len(b.space()) == 0 {
+				t.Fatalf("limit %d: stuck at %d bytes", limit, b.len())
+			}
+			b.w += len(b.space())
+		}
+	}
+}
+
+func TestSendBufReserveCompactsAndGrows(t *testing.T) {
+	b := sendBuf{limit: 100}
+	b.append(bytes.Repeat([]byte{'a'}, 60))
+	b.drop(50)
+	if b.len() != 10 || b.room() != 90 {
+		t.Fatalf("len %d room %d", b.len(), b.room())
+	}
+	p := b.reserve(90)
+	for i := range p {
+		p[i] = 'b'
+	}
+	b.commit(90)
+	want := append(bytes.Repeat([]byte{'a'}, 10), bytes.Repeat([]byte{'b'}, 90)...)
+	if !bytes.Equal(b.pending(), want) {
+		t.Fatalf("pending = %q", b.pending())
+	}
+	b.drop(100)
+	if b.r != 0 || b.w != 0 {
+		t.Fatal("an emptied send buffer did not rewind")
+	}
+}
+
+func TestCommitBeyondReservePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("no panic")
+		}
+	}()
+	b := sendBuf{limit: 10}
+	b.reserve(4)
+	b.commit(5)
+}
+
+func TestAdvance(t *testing.T) {
+	bufs := [][]byte{[]byte("ab"), nil, []byte("cde"), {}, []byte("f")}
+	for _, tc := range []struct{ i, off, n, wi, woff int }{
+		{0, 0, 0, 0, 0},
+		{0, 0, 1, 0, 1},
+		{0, 0, 2, 2, 0}, // past "ab" and the empty chunk after it
+		{0, 1, 3, 2, 2},
+		{0, 0, 6, 5, 0},
+		{2, 1, 2, 4, 0},
+	} {
+		i, off := advance(bufs, tc.i, tc.off, tc.n)
+		// Landing on an empty chunk is equivalent to landing after it.
+		for i < len(bufs) && off == len(bufs[i]) {
+			i, off = i+1, 0
+		}
+		wi, woff := tc.wi, tc.woff
+		for wi < len(bufs) && woff == len(bufs[wi]) {
+			wi, woff = wi+1, 0
+		}
+		if i != wi || off != woff {
+			t.Errorf("advance(%d, %d, %d) = %d, %d; want %d, %d", tc.i, tc.off, tc.n, i, off, wi, woff)
+		}
+	}
+}
+
+func TestKindStrings(t *testing.T) {
+	for k, want := range map[Kind]string{
+		KindConnectionLost: "connection_lost",
+		KindConnectFailed:  "connect_failed",
+		KindSendCacheFull:  "send_cache_full",
+		KindSendFailed:     "send_failed",
+		KindRecvFailed:     "recv_failed",
+		KindOther:          "error",
+		Kind(200):          "error",
+	} {
+		if k.String() != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", k, k.String(), want)
+		}
+	}
+}
+
+func TestErrorMatching(t *testing.T) {
+	cause := os.NewSyscallError("read", errors.New("boom"))
+	err := error(&Error{Kind: KindRecvFailed, Err: cause})
+	if !errors.Is(err, ErrRecvFailed) || errors.Is(err, ErrSendFailed) {
+		t.Fatal("errors.Is does not follow the kind")
+	}
+	if !errors.Is(err, cause) || KindOf(err) != KindRecvFailed {
+		t.Fatal("cause or kind lost")
+	}
+	if KindOf(nil) != KindOther || KindOf(errors.New("x")) != KindOther {
+		t.Fatal("KindOf of a foreign error")
+	}
+	if err.Error() != "netpoll: recv_failed: read: boom" {
+		t.Fatalf("Error() = %q", err.Error())
+	}
+}

@@ -1,0 +1,216 @@
+//go:build linux
+
+package netpoll
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The epoll data word carries the descriptor in Fd and the registration's
+// sequence number in Pad. Sequence 0 is never given to a registration; it
+// tags the eventfd used by Wake.
+type sysPoller struct {
+	epfd   int
+	wakefd int // eventfd, non-blocking
+	raw    []unix.EpollEvent
+	regs   []epollReg // indexed by descriptor; seq 0 = free
+	seq    uint32
+	stale  uint64 // events dropped for a stale sequence number
+}
+
+type epollReg struct {
+	user any
+	seq  uint32
+	in   Interest
+}
+
+func (s *sysPoller) open() error {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return os.NewSyscallError("epoll_create1", err)
+	}
+	wfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return os.NewSyscallError("eventfd", err)
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wfd, &ev); err != nil {
+		unix.Close(wfd)
+		unix.Close(epfd)
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	s.epfd, s.wakefd = epfd, wfd
+	return nil
+}
+
+func (s *sysPoller) close() error {
+	errWake := unix.Close(s.wakefd)
+	errPoll := unix.Close(s.epfd)
+	s.regs = nil
+	if errPoll != nil {
+		return os.NewSyscallError("close", errPoll)
+	}
+	if errWake != nil {
+		return os.NewSyscallError("close", errWake)
+	}
+	return nil
+}
+
+func epollBits(in Interest) uint32 {
+	var bits uint32
+	if in&Read != 0 {
+		bits |= unix.EPOLLIN | unix.EPOLLRDHUP
+	}
+	if in&Write != 0 {
+		bits |= unix.EPOLLOUT
+	}
+	return bits // EPOLLERR and EPOLLHUP are always reported
+}
+
+func readyOf(bits uint32) Ready {
+	var r Ready
+	if bits&(unix.EPOLLIN|unix.EPOLLRDHUP) != 0 {
+		r |= Readable
+	}
+	if bits&unix.EPOLLOUT != 0 {
+		r |= Writable
+	}
+	if bits&(unix.EPOLLRDHUP|unix.EPOLLHUP) != 0 {
+		r |= Hangup | Readable
+	}
+	if bits&unix.EPOLLERR != 0 {
+		r |= Failed | Readable | Writable
+	}
+	return r
+}
+
+func (s *sysPoller) nextSeq() uint32 {
+	s.seq++
+	if s.seq == 0 {
+		s.seq = 1
+	}
+	return s.seq
+}
+
+func (s *sysPoller) reg(fd int) *epollReg {
+	if fd < 0 || fd >= len(s.regs) || s.regs[fd].seq == 0 {
+		return nil
+	}
+	return &s.regs[fd]
+}
+
+func (s *sysPoller) add(fd int, in Interest, user any) error {
+	if fd < 0 || fd > 1<<30 {
+		return os.NewSyscallError("epoll_ctl", unix.EBADF)
+	}
+	seq := s.nextSeq()
+	ev := unix.EpollEvent{Events: epollBits(in), Fd: int32(fd), Pad: int32(seq)}
+	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	if fd >= len(s.regs) {
+		n := max(2*len(s.regs), fd+1, 64)
+		regs := make([]epollReg, n)
+		copy(regs, s.regs)
+		s.regs = regs
+	}
+	s.regs[fd] = epollReg{user: user, seq: seq, in: in}
+	return nil
+}
+
+func (s *sysPoller) modify(fd int, in Interest) error {
+	r := s.reg(fd)
+	if r == nil {
+		return errNotRegistered
+	}
+	if r.in == in {
+		return nil
+	}
+	ev := unix.EpollEvent{Events: epollBits(in), Fd: int32(fd), Pad: int32(r.seq)}
+	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_MOD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	r.in = in
+	return nil
+}
+
+func (s *sysPoller) remove(fd int) error {
+	r := s.reg(fd)
+	if r == nil {
+		return errNotRegistered
+	}
+	*r = epollReg{}
+	var ev unix.EpollEvent // ignored, but kernels before 2.6.9 want it
+	err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_DEL, fd, &ev)
+	if err != nil && !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EBADF) {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	return nil
+}
+
+func (s *sysPoller) wait(ms int, events []Event) (int, bool, error) {
+	if len(s.raw) < len(events) {
+		s.raw = make([]unix.EpollEvent, len(events))
+	}
+	if ms < 0 {
+		ms = -1
+	}
+	n, err := unix.EpollWait(s.epfd, s.raw[:len(events)], ms)
+	if err != nil {
+		if err == unix.EINTR {
+			return 0, false, nil
+		}
+		return 0, false, os.NewSyscallError("epoll_wait", err)
+	}
+	out, woke := 0, false
+	for i := range s.raw[:n] {
+		ev := &s.raw[i]
+		fd, seq := int(ev.Fd), uint32(ev.Pad)
+		if seq == 0 {
+			if fd == s.wakefd {
+				s.drainWake()
+				woke = true
+			}
+			continue
+		}
+		r := s.reg(fd)
+		if r == nil || r.seq != seq {
+			s.stale++ // an event for an earlier registration of this number
+			continue
+		}
+		events[out] = Event{User: r.user, Ready: readyOf(ev.Events), fd: fd}
+		out++
+	}
+	return out, woke, nil
+}
+
+func (s *sysPoller) drainWake() {
+	var buf [8]byte
+	for {
+		_, err := unix.Read(s.wakefd, buf[:])
+		if err != unix.EINTR {
+			return // drained, or EAGAIN because another read got it
+		}
+	}
+}
+
+func (s *sysPoller) wake() error {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	for {
+		_, err := unix.Write(s.wakefd, one[:])
+		switch err {
+		case nil, unix.EAGAIN: // EAGAIN: the counter is saturated, a wake is pending anyway
+			return nil
+		case unix.EINTR:
+			continue
+		default:
+			return os.NewSyscallError("write", err)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package netpoll
+
+// ReadAvailable reads what the socket has into the receive buffer: it loops
+// until the socket is drained, the buffer holds RecvCache bytes, or a small
+// number of reads has been made. It returns how many bytes it added.
+//
+// On end of stream it returns ErrConnectionLost (KindConnectionLost), on a
+// reset an error of that kind, on any other failure one of KindRecvFailed;
+// bytes read before the failure stay in Buffered, so frames that arrived
+// complete can still be delivered. A full buffer is not an error: it returns
+// 0, nil, and the caller, having consumed every complete frame, knows that
+// the next frame is larger than the receive cache.
+func (s *Stream) ReadAvailable() (int, error) {
+	if err := s.usable(); err != nil {
+		return 0, err
+	}
+	if s.state != stateConnected {
+		return 0, nil
+	}
+	total := 0
+	for range maxReadsPerCall {
+		space := s.in.space()
+		if len(space) == 0 {
+			break
+		}
+		n, err := sysRead(s.fd, space)
+		if err != nil {
+			if isInterrupted(err) {
+				continue
+			}
+			if isWouldBlock(err) {
+				break
+			}
+			return total, s.fail(recvError(err))
+		}
+		if n == 0 {
+			return total, s.fail(ErrConnectionLost)
+		}
+		s.in.w += n
+		total += n
+		if n < len(space) {
+			break // drained: a further read would only say EAGAIN
+		}
+	}
+	return total, nil
+}
+
+// Buffered returns the received bytes not consumed yet. The slice aliases
+// the buffer: it stays valid until the next ReadAvailable, SetRecvCache or
+// Close.
+func (s *Stream) Buffered() []byte { return s.in.buffered() }
+
+// Consume drops the first n buffered bytes. When nothing is left the buffer
+// rewinds, so the whole receive cache is available for the next frame.
+// It panics if n exceeds len(Buffered()).
+func (s *Stream) Consume(n int) { s.in.consume(n) }
+
+// Free returns how many more bytes the receive buffer accepts:
+// RecvCache() - len(Buffered()).
+func (s *Stream) Free() int { return s.in.free() }
+
+// RecvCache returns the receive cache, the most bytes ever buffered.
+func (s *Stream) RecvCache() int { return s.in.limit }
+
+// SetRecvCache sets the receive cache (n <= 0 restores DefaultRecvCache).
+// A frame longer than the cache can never be buffered whole. Lowering it
+// below what is buffered keeps those bytes but reads nothing more until
+// they are consumed.
+func (s *Stream) SetRecvCache(n int) {
+	if n <= 0 {
+		n = DefaultRecvCache
+	}
+	s.in.limit = n
+}

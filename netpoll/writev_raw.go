@@ -1,0 +1,46 @@
+//go:build linux || freebsd
+
+package netpoll
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxIov caps the chunks handed to one writev; more chunks take more calls.
+// The scratch array lives in the Stream, so a writev allocates nothing.
+const maxIov = 16
+
+type iovScratch [maxIov]unix.Iovec
+
+// writev writes the non-empty chunks of bufs, the first one starting at
+// off, at most maxIov of them, with one system call. It returns how many
+// bytes it offered and how many the socket took.
+func (v *iovScratch) writev(fd FD, bufs [][]byte, off int) (tried, n int, err error) {
+	cnt := 0
+	for i, b := range bufs {
+		if i == 0 {
+			b = b[off:]
+		}
+		if len(b) == 0 {
+			continue
+		}
+		if cnt == len(v) {
+			break
+		}
+		v[cnt].Base = &b[0]
+		v[cnt].SetLen(len(b))
+		cnt++
+		tried += len(b)
+	}
+	if cnt == 0 {
+		return 0, 0, nil
+	}
+	r, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&v[0])), uintptr(cnt))
+	clear(v[:cnt]) // let the chunks be collected
+	if e != 0 {
+		return tried, 0, e
+	}
+	return tried, int(r), nil
+}

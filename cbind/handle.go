@@ -1,0 +1,94 @@
+package cbind
+
+import "math/bits"
+
+// A handle names a Go object for Lua: it is the value of the light
+// userdata in a shadow table's __pointer__. The low bits index the slot
+// table, the high bits carry the slot's generation, so a handle that
+// outlives its object (a table resurrected by a finalizer, a forged
+// export call) never reaches the slot's next occupant.
+const (
+	handleIndexBits = 20 + 12*(bits.UintSize/64) // 32 on 64-bit platforms
+	handleIndexMask = 1<<handleIndexBits - 1
+)
+
+// slot is one live object.
+type slot struct {
+	obj any // a *T of an exported class
+	cls *classInfo
+	gen uint32
+}
+
+// handleTable owns the objects Lua can reach, by handle and by pointer.
+type handleTable struct {
+	slots []slot
+	free  []uint32
+	byObj map[any]uintptr // *T -> handle, while a shadow table may exist
+}
+
+func (t *handleTable) init() {
+	t.slots = make([]slot, 1, 64) // index 0 is never used: handle 0 is nil
+	t.free = t.free[:0]
+	t.byObj = make(map[any]uintptr)
+}
+
+// handleOf returns obj's handle, assigning one if it has none.
+func (t *handleTable) handleOf(obj any, cls *classInfo) uintptr {
+	if h, ok := t.byObj[obj]; ok {
+		return h
+	}
+	var idx uint32
+	if n := len(t.free); n > 0 {
+		idx = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		idx = uint32(len(t.slots))
+		t.slots = append(t.slots, slot{gen: 1})
+	}
+	sl := &t.slots[idx]
+	sl.obj, sl.cls = obj, cls
+	h := uintptr(sl.gen)<<handleIndexBits | uintptr(idx)
+	t.byObj[obj] = h
+	return h
+}
+
+// lookup returns the live slot of h.
+func (t *handleTable) lookup(h uintptr) (slot, bool) {
+	idx := h & handleIndexMask
+	if idx == 0 || idx >= uintptr(len(t.slots)) {
+		return slot{}, false
+	}
+	sl := t.slots[idx]
+	if sl.obj == nil || uintptr(sl.gen) != h>>handleIndexBits {
+		return slot{}, false
+	}
+	return sl, true
+}
+
+// take removes h and returns what it held.
+func (t *handleTable) take(h uintptr) (slot, bool) {
+	sl, ok := t.lookup(h)
+	if !ok {
+		return slot{}, false
+	}
+	idx := h & handleIndexMask
+	next := (t.slots[idx].gen + 1) & (1<<(bits.UintSize-handleIndexBits) - 1)
+	if next == 0 {
+		next = 1
+	}
+	t.slots[idx] = slot{gen: next}
+	t.free = append(t.free, uint32(idx))
+	if t.byObj[sl.obj] == h {
+		delete(t.byObj, sl.obj)
+	}
+	return sl, true
+}
+
+// each calls fn for every live object.
+func (t *handleTable) each(fn func(slot)) {
+	for _, sl := range t.slots {
+		if sl.obj != nil {
+			fn(sl)
+		}
+	}
+}

@@ -171,6 +171,16 @@ func Dispatch(L *lua.State, fn int, data []byte) error {
 	return failure(L, r)
 }
 
+// MalformedError returns the error for a malformed-archive reason code, as
+// a C caller of luna_ar_dispatch (a batched dispatcher) receives it
+// (-result). It wraps ErrMalformed.
+func MalformedError(reason int) error {
+	if reason > 0 && reason < reasonCount {
+		return malformedErrors[reason]
+	}
+	return ErrMalformed
+}
+
 // failure turns a negative result of the decoder into an error, popping the
 // Lua error message the C side left on the stack, if any.
 func failure(L *lua.State, r int64) error {
@@ -183,8 +193,5 @@ func failure(L *lua.State, r int64) error {
 		}
 		return errors.New("archive: decode: " + msg)
 	}
-	if reason := -r; reason > 0 && reason < reasonCount {
-		return malformedErrors[reason]
-	}
-	return ErrMalformed
+	return MalformedError(int(-r))
 }

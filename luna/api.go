@@ -1,0 +1,93 @@
+package luna
+
+import (
+	"os"
+	"time"
+)
+
+// install fills the global luna table with the runtime's Go functions and
+// the bookkeeping tables; scripts/luna.lua adds the Lua half and the
+// loop-style global names.
+func (rt *Runtime) install() error {
+	L := rt.L
+	rt.declareClasses()
+	L.NewTable()
+	funcs := []struct {
+		name string
+		fn   any
+	}{
+		{"create_socket_mgr", rt.createSocketMgr},
+		{"get_time_ms", getTimeMs},
+		{"get_time_ns", getTimeNs},
+		{"sleep_ms", rt.sleepMs},
+		{"get_file_time", getFileTime},
+		{"daemon", rt.daemonize},
+		{"get_guit_signal", rt.getQuitSignal},
+		{"get_quit_signal", rt.getQuitSignal},
+		{"_safe_point", rt.safePoint},
+	}
+	for _, f := range funcs {
+		if err := rt.cb.PushFunction(f.fn); err != nil {
+			return err
+		}
+		L.SetField(-2, f.name)
+	}
+	rt.cb.PushObjectsTable()
+	L.SetField(-2, "objects")
+	L.NewTable()
+	L.SetField(-2, "meta")
+	L.SetGlobal("luna")
+
+	rt.cb.PushExportFunction()
+	L.PushValue(-1)
+	L.SetGlobal("export")
+	L.SetGlobal("luna_export")
+	return nil
+}
+
+// getTimeMs is luna.get_time_ms: wall-clock milliseconds since the epoch,
+// like the reference's high_resolution_clock.
+func getTimeMs() int64 { return time.Now().UnixMilli() }
+
+// getTimeNs is luna.get_time_ns: the same clock in nanoseconds.
+func getTimeNs() int64 { return time.Now().UnixNano() }
+
+// getFileTime is luna.get_file_time: the file's mtime in seconds, 0 when it
+// cannot be read.
+func getFileTime(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.ModTime().Unix()
+}
+
+// sleepMs is luna.sleep_ms: block the thread for ms milliseconds. A quit
+// signal ends the sleep early so that shutdown is not delayed by it; the
+// signal is then delivered before sleep_ms returns.
+func (rt *Runtime) sleepMs(ms int64) {
+	if ms > 0 {
+		rt.signal.sleep(time.Duration(ms) * time.Millisecond)
+	}
+	rt.safePoint()
+}
+
+// getQuitSignal is luna.get_guit_signal (sic) and its alias
+// luna.get_quit_signal: true once SIGINT or SIGTERM arrived. It is also a
+// safe point, so main-style scripts that only poll it still see
+// on_quit_signal run.
+func (rt *Runtime) getQuitSignal() bool {
+	rt.safePoint()
+	return rt.signal.received()
+}
+
+// safePoint runs on_quit_signal once for each SIGINT/SIGTERM that arrived
+// since the last safe point. It is only ever called from the Lua thread,
+// between callbacks.
+func (rt *Runtime) safePoint() {
+	for rt.signal.take() {
+		if err := rt.cb.CallField("luna", "_deliver_quit_signal", nil); err != nil {
+			rt.printError(err)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package luna
+
+import (
+	"errors"
+	"syscall"
+
+	"github.com/luna-go/luna/cbind"
+	"github.com/luna-go/luna/luna/wire"
+)
+
+// classes are the runtime's objects as cbind exports them: every method,
+// field and callback scripts use (lua-api.md sections 4-6).
+type classes struct {
+	mgr      *cbind.Class[socketMgr]
+	stream   *cbind.Class[socketStream]
+	listener *cbind.Class[socketListener]
+}
+
+func (rt *Runtime) declareClasses() {
+	s := rt.cb
+	rt.classes.mgr = cbind.NewClass[socketMgr](s, "socket_mgr").
+		Method("wait", (*socketMgr).wait).
+		Method("listen", (*socketMgr).listen).
+		Method("connect", (*socketMgr).connect).
+		Method("route", (*socketMgr).route).
+		Method("master", (*socketMgr).master).
+		Method("set_package_size", (*socketMgr).setPackageSize).
+		Method("set_compress_size", (*socketMgr).setCompressSize).
+		OnGC((*socketMgr).release)
+	rt.classes.stream = cbind.NewClass[socketStream](s, "socket_stream").
+		Field("ip", "IP", true).
+		Field("token", "Token", true).
+		Method("call", (*socketStream).call).
+		Method("forward_target", forwarder(wire.ForwardTarget)).
+		Method("forward_master", forwarder(wire.ForwardMaster)).
+		Method("forward_random", forwarder(wire.ForwardRandom)).
+		Method("forward_broadcast", forwarder(wire.ForwardBroadcast)).
+		Method("forward_hash", (*socketStream).forwardHash).
+		Method("close", (*socketStream).close).
+		Method("set_send_cache", (*socketStream).setSendCache).
+		Method("set_recv_cache", (*socketStream).setRecvCache).
+		Method("set_timeout", (*socketStream).setTimeout).
+		OnGC((*socketStream).shut)
+	rt.classes.listener = cbind.NewClass[socketListener](s, "socket_listener").
+		Field("port", "Port", true).
+		Field("token", "Token", true).
+		Method("close", (*socketListener).close).
+		OnGC((*socketListener).shut)
+}
+
+// callObject calls the Lua function stored in obj's field name with args.
+// It reports whether such a function existed; a Lua error is printed with
+// its traceback and the loop goes on.
+func (rt *Runtime) callObject(obj any, name string, args ...any) bool {
+	err := rt.cb.CallObject(obj, name, nil, args...)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, cbind.ErrNoFunction):
+		return false
+	}
+	rt.printError(err)
+	return true
+}
+
+// osErrorText is the text listen/connect return for an OS error: the
+// strerror text, as the reference returned.
+func osErrorText(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,44 @@
+package luna
+
+/*
+#cgo pkg-config: lua5.3
+#include <locale.h>
+#include <lua.h>
+#include <stdio.h>
+#include <time.h>
+
+static void luna_setup_libc(void) {
+	setlocale(LC_ALL, "");
+	tzset();
+}
+
+static void luna_puts(const char *s, size_t n) {
+	fwrite(s, 1, n, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+*/
+import "C"
+
+import "unsafe"
+
+// luaRelease is the release of the Lua headers luna was built with.
+const luaRelease = C.LUA_RELEASE
+
+// setupLibc applies the process set-up the reference did in C: the locale
+// from the environment and the time zone.
+func setupLibc() { C.luna_setup_libc() }
+
+// flushStdio flushes every C stdio stream. Lua's print and io.write go
+// through C stdio, so every exit path calls this before the process ends.
+func flushStdio() { C.fflush(nil) }
+
+// logLine writes one line to stdout through C stdio, so that it keeps its
+// place among the lines Lua scripts print.
+func logLine(s string) {
+	if len(s) == 0 {
+		C.luna_puts(nil, 0)
+		return
+	}
+	C.luna_puts((*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
+}

@@ -1,0 +1,39 @@
+package luna
+
+import (
+	"fmt"
+	"time"
+)
+
+// dropLogEvery is the shortest interval between two drop log lines of one
+// manager.
+const dropLogEvery = time.Second
+
+// dropLog counts frames a manager dropped (malformed, unknown message id,
+// bad forward header) and logs them with the peer's address, at most one
+// line per second; the line says how many were dropped since the last one.
+type dropLog struct {
+	total    uint64
+	unlogged uint64
+	last     time.Time
+}
+
+// note counts one dropped frame from s.
+func (d *dropLog) note(s *socketStream, reason string) {
+	d.total++
+	d.unlogged++
+	if now := time.Now(); now.Sub(d.last) >= dropLogEvery {
+		logLine(fmt.Sprintf("luna: dropped %d frame(s) (%d in all), last from %s (stream %d): %s",
+			d.unlogged, d.total, s.IP, s.Token, reason))
+		d.unlogged = 0
+		d.last = now
+	}
+}
+
+// logf logs a manager event with the same rate limit.
+func (d *dropLog) logf(format string, args ...any) {
+	if now := time.Now(); now.Sub(d.last) >= dropLogEvery {
+		logLine("luna: " + fmt.Sprintf(format, args...))
+		d.last = now
+	}
+}

@@ -1,0 +1,167 @@
+// Package luna is the runtime of the luna binary: it sets up one PUC Lua 5.3
+// state, fills the luna table and its loop-style globals, runs the embedded
+// bootstrap (scripts/luna.lua) and hands the entry file to luna.entry.
+//
+// Everything Lua sees runs on the goroutine that called Run, locked to its
+// OS thread: signals and name resolution only set flags and wake the poller.
+package luna
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/aarzilli/golua/lua"
+
+	"github.com/luna-go/luna/cbind"
+	"github.com/luna-go/luna/scripts"
+)
+
+// Version is the version luna --version prints.
+const Version = "0.1.0"
+
+const usage = "luna entry.lua [options ...]"
+
+const help = `usage: luna entry.lua [args ...]
+
+Runs entry.lua in a PUC Lua 5.3 state with the luna API (luna.*, import,
+create_socket_mgr, ...). Arguments after the entry file reach the script as
+the global table arg (arg[0] is the entry file).
+
+If the entry file defines main(), luna calls it and exits when it returns
+(main style). Otherwise luna calls the file's on_loop(now_ms) until
+luna_quit_flag is true, reloading changed files every 3 s (loop style).
+SIGINT and SIGTERM call on_quit_signal() at the next safe point.
+
+Options:
+  -h, --help     print this text and exit
+  -v, --version  print the version and exit
+
+Environment:
+  LUNA_DAEMON=off   daemon() does nothing (the default inside a container)
+  LUNA_DAEMON=on    daemon() goes to the background even inside a container
+  LUNA_CPUPROFILE=F write a Go CPU profile of the whole run to F (go tool pprof)
+`
+
+// Main runs the luna command line with args (os.Args) and returns the exit
+// code: 0 when the entry returned, 1 when it could not be loaded or raised,
+// 2 for a bad command line.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 2 {
+		fmt.Fprintln(stderr, usage)
+		return 1
+	}
+	switch args[1] {
+	case "-h", "--help":
+		fmt.Fprint(stdout, help)
+		return 0
+	case "-v", "--version":
+		fmt.Fprintf(stdout, "luna %s (%s, %s)\n", Version, luaRelease, runtime.Version())
+		return 0
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer flushStdio()
+	if path := os.Getenv("LUNA_CPUPROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			fmt.Fprintln(stderr, "luna:", err)
+			return 1
+		}
+		defer stop()
+	}
+	setupLibc()
+	ignoreSignals()
+
+	rt, err := New(args[0], args[1], args[2:])
+	if err != nil {
+		fmt.Fprintln(stderr, "luna:", err)
+		return 1
+	}
+	defer rt.Close()
+	if rt.daemon == daemonChild {
+		waitForDaemonParent()
+		os.Unsetenv(envDaemonChild)
+	}
+	if !rt.Entry(args[1]) {
+		return 1
+	}
+	return 0
+}
+
+// Runtime is one Lua state with the luna API installed. It must be used
+// from one goroutine, locked to its OS thread while Lua runs.
+type Runtime struct {
+	L       *lua.State
+	cb      *cbind.State
+	signal  *signalState
+	daemon  daemonState
+	classes classes
+}
+
+// New creates a Lua state with the standard libraries, the luna table, the
+// loop-style globals and the global arg table (arg[-1] = program,
+// arg[0] = entry, arg[1..] = args).
+func New(program, entry string, args []string) (*Runtime, error) {
+	L := lua.NewState()
+	cbind.OpenLibs(L)
+	rt := &Runtime{L: L, cb: cbind.New(L)}
+	rt.signal = watchSignals()
+	rt.daemon = currentDaemonState()
+	if err := rt.install(); err != nil {
+		rt.Close()
+		return nil, err
+	}
+	rt.setArgs(program, entry, args)
+	if err := rt.cb.DoString(scripts.Bootstrap); err != nil {
+		rt.Close()
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	return rt, nil
+}
+
+// Close stops signal delivery and closes the Lua state; collectable
+// objects (sockets) are released by their __gc.
+func (rt *Runtime) Close() {
+	rt.signal.stop()
+	rt.cb.Close()
+	rt.L.Close()
+}
+
+// Entry runs luna.entry(file) and reports whether it ran to its end.
+// A Lua error is printed with its traceback, never propagated.
+func (rt *Runtime) Entry(file string) bool {
+	var ok bool
+	if err := rt.cb.CallField("luna", "entry", []any{&ok}, file); err != nil {
+		rt.printError(err)
+		return false
+	}
+	return ok
+}
+
+// printError prints a Lua error with its traceback on stdout, where the
+// reference printed them.
+func (rt *Runtime) printError(err error) {
+	var le *cbind.Error
+	if errors.As(err, &le) && le.Traceback != "" && le.Traceback != le.Message {
+		logLine(le.Message + "\n" + le.Traceback)
+		return
+	}
+	logLine(err.Error())
+}
+
+func (rt *Runtime) setArgs(program, entry string, args []string) {
+	L := rt.L
+	L.CreateTable(len(args), 2)
+	L.PushString(program)
+	L.RawSeti(-2, -1)
+	L.PushString(entry)
+	L.RawSeti(-2, 0)
+	for i, a := range args {
+		L.PushString(a)
+		L.RawSeti(-2, i+1)
+	}
+	L.SetGlobal("arg")
+}

@@ -1,0 +1,404 @@
+package luna
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/aarzilli/golua/lua"
+
+	"github.com/luna-go/luna/cbind/archive"
+	"github.com/luna-go/luna/luna/wire"
+	"github.com/luna-go/luna/netpoll"
+)
+
+// socketStream is a stream object: what connect returns and on_accept
+// receives. IP and Token are the read-only fields scripts see.
+type socketStream struct {
+	mgr       *socketMgr
+	ns        *netpoll.Stream // nil while the name is being resolved
+	IP        string
+	Token     uint32
+	sendCache int
+	recvCache int
+	timeout   int64 // ms without a frame before "timeout"; -1 = never
+	lastRecv  time.Time
+	resolving bool
+	pre       []byte // calls made while the name is being resolved
+	dirty     bool   // queued in mgr.dirty
+	dead      bool   // closed or failed: no more callbacks
+	deadFlag  int32  // dead, for the C dispatch loop (receiveCalls)
+}
+
+// flushThreshold is how many queued bytes make a call write at once instead
+// of waiting for the end of the batch: large enough to coalesce many small
+// frames per system call, small enough to keep the kernel busy.
+const flushThreshold = 32 << 10
+
+// dial starts the non-blocking connect to addr and sends, once connected,
+// whatever calls were made before.
+func (s *socketStream) dial(addr netip.Addr, port int) {
+	ns, err := netpoll.Dial(addr, port)
+	if err != nil {
+		s.fail(errConnectFailed)
+		return
+	}
+	s.attach(ns)
+	if len(s.pre) > 0 {
+		if err := ns.Append(s.pre); err != nil {
+			s.fail(errSendCacheFull)
+			return
+		}
+		s.pre = nil
+	}
+}
+
+// attach adopts a netpoll stream (dialled or accepted) and registers it.
+func (s *socketStream) attach(ns *netpoll.Stream) {
+	s.ns = ns
+	ns.SetRecvCache(wire.FrameBufferSize(s.recvCache))
+	ns.SetSendCache(s.sendCache)
+	s.lastRecv = time.Now()
+	if err := ns.Register(s.mgr.poller, s); err != nil {
+		s.fail(errConnectFailed)
+	}
+}
+
+// handle runs the callbacks a readiness event calls for.
+func (s *socketStream) handle(ready netpoll.Ready) {
+	if s.dead || s.ns == nil {
+		return
+	}
+	if s.ns.Connecting() {
+		switch err := s.ns.FinishConnect(); {
+		case errors.Is(err, netpoll.ErrWouldBlock):
+			return
+		case err != nil:
+			s.fail(errConnectFailed)
+			return
+		}
+		s.lastRecv = time.Now()
+		s.mgr.markDirty(s)
+		s.callback("on_connected")
+		if s.dead {
+			return
+		}
+	}
+	if ready&netpoll.Writable != 0 {
+		if err := s.ns.Flush(); err != nil {
+			s.fail(netpoll.KindOf(err).String())
+			return
+		}
+	}
+	if ready&(netpoll.Readable|netpoll.Hangup|netpoll.Failed) != 0 {
+		s.receive()
+	}
+}
+
+// receive reads what the socket has and handles every complete frame:
+// runs of remote_call frames go to Lua in one crossing (receiveCalls), any
+// other frame through parseFrame. Frames that arrived before an EOF are
+// handled before connection_lost.
+func (s *socketStream) receive() {
+	_, readErr := s.ns.ReadAvailable()
+	for !s.dead {
+		buf := s.ns.Buffered()
+		if len(buf) == 0 {
+			break
+		}
+		consumed, status, reason := s.receiveCalls(buf)
+		if s.dead {
+			return
+		}
+		s.ns.Consume(consumed)
+		switch status {
+		case batchMalformed:
+			s.mgr.drops.note(s, archive.MalformedError(reason).Error())
+			continue
+		case batchOther:
+			if s.parseFrame() {
+				continue
+			}
+		}
+		break
+	}
+	if readErr != nil && !s.dead {
+		s.fail(netpoll.KindOf(readErr).String())
+	}
+}
+
+// parseFrame handles the frame at the start of the receive buffer with the
+// full parser; it reports whether a frame was consumed. A length that can
+// never fit the receive cache, or that is not a varint, kills the stream.
+func (s *socketStream) parseFrame() bool {
+	buf := s.ns.Buffered()
+	hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+	switch status {
+	case wire.FrameNeedMore:
+		return false
+	case wire.FrameTooLarge:
+		s.fail(errPackageTooLarge)
+		return false
+	case wire.FrameMalformed:
+		s.fail(errInvalidFrame)
+		return false
+	}
+	s.lastRecv = time.Now()
+	s.frame(buf[hl : hl+pl])
+	if s.dead {
+		return false
+	}
+	s.ns.Consume(hl + pl)
+	return true
+}
+
+// frame handles one frame payload: a call for Lua or a frame to forward.
+func (s *socketStream) frame(payload []byte) {
+	id, body, err := wire.SplitMsgID(payload)
+	switch {
+	case err != nil:
+		s.mgr.drops.note(s, err.Error())
+	case id == wire.RemoteCall:
+		s.dispatch(body)
+	case id.IsForward():
+		s.mgr.forward(s, payload)
+	default:
+		s.mgr.drops.note(s, "unknown message id "+id.String())
+	}
+}
+
+// dispatch decodes a call and runs on_call (or the seed README's on_recv)
+// with its values. A malformed archive calls nothing and is counted.
+func (s *socketStream) dispatch(body []byte) {
+	rt := s.mgr.rt
+	L := rt.L
+	top := L.GetTop()
+	defer L.SetTop(top)
+	rt.classes.stream.Push(s)
+	if !pushCallback(L, -1) {
+		return
+	}
+	err := archive.Dispatch(L, -1, body)
+	var ce *archive.CallError
+	switch {
+	case err == nil:
+	case errors.As(err, &ce):
+		logLine(ce.Message)
+	default:
+		s.mgr.drops.note(s, err.Error())
+	}
+}
+
+// callback calls the stream's Lua callback name with args, printing a Lua
+// error with its traceback; a missing callback is skipped.
+func (s *socketStream) callback(name string, args ...any) {
+	s.mgr.rt.callObject(s, name, args...)
+}
+
+// send queues a frame (hdr then body) behind what is already queued. It is
+// written at the end of the current batch, or at once when enough is
+// queued. A frame larger than the free send cache goes to the socket first
+// when nothing is queued, and only the rest is kept; a frame that still
+// does not fit kills the stream with send_cache_full.
+func (s *socketStream) send(hdr, body []byte) bool {
+	if s.dead {
+		return false
+	}
+	need := len(hdr) + len(body)
+	if s.ns == nil {
+		if len(s.pre)+need > s.sendCache {
+			s.fail(errSendCacheFull)
+			return false
+		}
+		s.pre = append(append(s.pre, hdr...), body...)
+		return true
+	}
+	ns := s.ns
+	if ns.SendSpace() < need && ns.Pending() > 0 && !ns.Connecting() {
+		if err := ns.Flush(); err != nil {
+			s.fail(netpoll.KindOf(err).String())
+			return false
+		}
+	}
+	var err error
+	switch {
+	case ns.SendSpace() >= need:
+		ns.Append(hdr)
+		ns.Append(body)
+		if ns.Pending() >= flushThreshold && !ns.Connecting() {
+			err = ns.Flush()
+		}
+	case ns.Pending() == 0 && !ns.Connecting():
+		err = ns.Writev(hdr, body)
+	default:
+		err = netpoll.ErrSendCacheFull
+	}
+	if err != nil {
+		s.fail(netpoll.KindOf(err).String())
+		return false
+	}
+	if ns.Pending() > 0 {
+		s.mgr.markDirty(s)
+	}
+	return true
+}
+
+// flush writes queued bytes; a socket error kills the stream.
+func (s *socketStream) flush() {
+	if s.dead || s.ns == nil || s.ns.Connecting() || s.ns.Pending() == 0 {
+		return
+	}
+	if err := s.ns.Flush(); err != nil {
+		s.fail(netpoll.KindOf(err).String())
+	}
+}
+
+// fail closes the stream and queues on_error(reason) for the manager to
+// deliver between callbacks.
+func (s *socketStream) fail(reason string) {
+	if s.dead {
+		return
+	}
+	s.shut()
+	s.mgr.failed = append(s.mgr.failed, failure{s, reason})
+}
+
+// shut closes the stream without a callback and frees its place.
+func (s *socketStream) shut() {
+	if s.dead {
+		return
+	}
+	s.dead = true
+	s.deadFlag = 1
+	if s.ns != nil {
+		s.ns.Close()
+	}
+	m := s.mgr
+	delete(m.streams, s.Token)
+	delete(m.timed, s)
+	m.open--
+}
+
+// Lua methods of a stream.
+
+// call is stream.call(...) -> archive length | nil, reason.
+func (s *socketStream) call(L *lua.State) int {
+	n, err := s.sendArchive(L, 1, wire.RemoteCall, 0, 0)
+	return pushSent(L, n, err)
+}
+
+// pushSent pushes what call and the forward methods return: the archive
+// length, or nil and the reason nothing was sent. [-0, +(1|2), m]
+func pushSent(L *lua.State, n int64, err error) int {
+	if err != nil {
+		return pushFail(L, err.Error())
+	}
+	L.PushInteger(n)
+	return 1
+}
+
+// sendArchive encodes the values from index first on and sends them as a
+// frame of kind (with the forward header's id or group and hash).
+func (s *socketStream) sendArchive(L *lua.State, first int, kind wire.MsgID, id uint64, hash uint32) (int64, error) {
+	if s.dead {
+		return 0, errStreamClosed
+	}
+	body, err := s.mgr.encode(L, first)
+	if err != nil {
+		return 0, err
+	}
+	var hdr [wire.MaxHeaderLen]byte
+	var head []byte
+	if kind == wire.RemoteCall {
+		head = wire.AppendCallHeader(hdr[:0], len(body))
+	} else {
+		head = wire.AppendForwardHeader(hdr[:0], kind, id, hash, len(body))
+	}
+	if !s.send(head, body) {
+		return 0, errSendCacheFullValue
+	}
+	return int64(len(body)), nil
+}
+
+// forwarder builds stream.forward_target/master/random/broadcast: the id
+// (forward_target) or group is the first argument; groups are truncated to
+// 8 bits as the reference did.
+func forwarder(kind wire.MsgID) func(*socketStream, *lua.State) int {
+	return func(s *socketStream, L *lua.State) int {
+		id := uint64(L.ToInteger(1))
+		if kind != wire.ForwardTarget {
+			id = uint64(uint8(id))
+		}
+		n, err := s.sendArchive(L, 2, kind, id, 0)
+		return pushSent(L, n, err)
+	}
+}
+
+// forwardHash is stream.forward_hash(group, key, ...): an integer key
+// gives its low 32 bits, a string key its BKDR hash; any other key type
+// sends nothing (a non-integral number hashes to 0, as in the reference).
+func (s *socketStream) forwardHash(L *lua.State) int {
+	group := uint64(uint8(L.ToInteger(1)))
+	var hash uint32
+	switch L.Type(2) {
+	case lua.LUA_TNUMBER:
+		if v, ok := toIntegerx(L, 2); ok {
+			hash = wire.HashInteger(v)
+		}
+	case lua.LUA_TSTRING:
+		hash = wire.HashString(L.ToString(2))
+	default:
+		return pushFail(L, errHashKey.Error())
+	}
+	n, err := s.sendArchive(L, 3, wire.ForwardHash, group, hash)
+	return pushSent(L, n, err)
+}
+
+// Errors call and the forward methods return as nil, reason.
+var (
+	errStreamClosed       = errors.New("stream closed")
+	errSendCacheFullValue = errors.New(errSendCacheFull)
+	errHashKey            = errors.New("forward_hash: the key must be an integer or a string")
+)
+
+// close is stream.close(): queued bytes get one last non-blocking write,
+// then the socket closes; no on_error follows.
+func (s *socketStream) close() {
+	s.flush()
+	s.shut()
+}
+
+// setSendCache is stream.set_send_cache(n).
+func (s *socketStream) setSendCache(n int64) {
+	if n > 0 && n <= 1<<30 {
+		s.sendCache = int(n)
+		if s.ns != nil {
+			s.ns.SetSendCache(s.sendCache)
+		}
+	}
+}
+
+// setRecvCache is stream.set_recv_cache(n).
+func (s *socketStream) setRecvCache(n int64) {
+	if n > 0 && n <= 1<<30 {
+		s.recvCache = int(n)
+		if s.ns != nil {
+			s.ns.SetRecvCache(wire.FrameBufferSize(s.recvCache))
+		}
+	}
+}
+
+// setTimeout is stream.set_timeout(ms): on_error("timeout") when no frame
+// arrived for ms milliseconds; -1 (or any ms <= 0) = never.
+func (s *socketStream) setTimeout(ms int64) {
+	if s.dead {
+		return
+	}
+	s.timeout = ms
+	if ms > 0 {
+		s.lastRecv = time.Now()
+		s.mgr.timed[s] = struct{}{}
+	} else {
+		delete(s.mgr.timed, s)
+	}
+}

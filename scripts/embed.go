@@ -1,0 +1,12 @@
+// Package scripts holds the framework's Lua: the bootstrap embedded in the
+// luna binary (luna.lua) and, beside it, the example cluster scripts.
+package scripts
+
+import _ "embed"
+
+// Bootstrap is luna.lua: import, hot reload and the entry procedure. The
+// runtime runs it once in every new Lua state, after the Go functions of the
+// luna table are registered.
+//
+//go:embed luna.lua
+var Bootstrap string

@@ -1,0 +1,151 @@
+-- luna.lua: the bootstrap the luna binary runs before the entry file.
+--
+-- It keeps the reference's Lua-side bookkeeping (luna.files, luna.print) and
+-- defines import, luna.try_reload and luna.entry. The Go side has already
+-- filled the luna table with its functions (get_time_ms, create_socket_mgr,
+-- ...) and set luna.objects / luna.meta; this file also publishes the
+-- loop-style globals under their old names.
+
+local luna = luna
+local get_file_time = luna.get_file_time
+local get_time_ms = luna.get_time_ms
+local traceback = debug.traceback
+local format = string.format
+
+luna.files = luna.files or {}
+luna.print = luna.print or print
+
+-- the entry file's environment, once luna.entry has imported it
+local entry_env = nil
+
+local function env_of(file_globals)
+    return setmetatable(file_globals, { __index = function(_, k) return _G[k] end })
+end
+
+local function log_load(filename, ok, err)
+    luna.print(format("load file: %s ... ... [%s]", filename, ok and "ok" or "failed"))
+    if err then luna.print(err) end
+end
+
+-- import(filename): run the file once in its own environment and return that
+-- environment; nil (and a [failed] line) when it cannot be loaded or raises.
+function import(filename)
+    local record = luna.files[filename]
+    if record then return record.env end
+
+    local env = env_of({})
+    local time = get_file_time(filename)
+    local chunk, err = loadfile(filename, "bt", env)
+    if not chunk then
+        log_load(filename, false, err)
+        return nil
+    end
+    local ok, run_err = xpcall(chunk, traceback)
+    if not ok then
+        log_load(filename, false, run_err)
+        return nil
+    end
+    luna.files[filename] = { filename = filename, time = time, env = env }
+    log_load(filename, true)
+    return env
+end
+
+-- Re-run one changed file in its own environment. The new chunk first runs
+-- against a staging table that reads through to the live environment, so a
+-- chunk that fails half-way leaves every old function in place; only when it
+-- finishes are its assignments copied over and its _ENV pointed at the live
+-- environment (the functions it defined share that upvalue).
+local function reload(record)
+    local env = record.env
+    local staging = setmetatable({}, { __index = env })
+    local chunk, err = loadfile(record.filename, "bt", staging)
+    if not chunk then
+        log_load(record.filename, false, err)
+        return
+    end
+    local ok, run_err = xpcall(chunk, traceback)
+    if not ok then
+        log_load(record.filename, false, run_err)
+        return
+    end
+    for k, v in pairs(staging) do rawset(env, k, v) end
+    debug.setupvalue(chunk, 1, env)
+    log_load(record.filename, true)
+end
+
+-- luna.try_reload(): reload every imported file whose mtime changed.
+function luna.try_reload()
+    for _, record in pairs(luna.files) do
+        local time = get_file_time(record.filename)
+        if time ~= record.time then
+            record.time = time
+            reload(record)
+        end
+    end
+end
+
+-- The default handler of SIGINT/SIGTERM for loop-style scripts.
+function on_quit_signal()
+    luna_quit_flag = true
+end
+
+local function quit_flag()
+    return rawget(entry_env, "luna_quit_flag") or _G.luna_quit_flag
+end
+
+-- Called by the runtime at a safe point after SIGINT/SIGTERM: the entry
+-- file's own on_quit_signal wins over the global one.
+function luna._deliver_quit_signal()
+    local handler = (entry_env and entry_env.on_quit_signal) or _G.on_quit_signal
+    if type(handler) == "function" then
+        local ok, err = xpcall(handler, traceback)
+        if not ok then luna.print(err) end
+    end
+end
+
+local reload_ms = 3000
+local idle_ms = 10
+
+-- luna.entry(filename): import the entry file, then either call its main()
+-- (main style) or drive its on_loop(now) until luna_quit_flag (loop style).
+-- Returns true when the entry ran to its end, false when it could not start
+-- or main() raised.
+function luna.entry(filename)
+    entry_env = import(filename)
+    if not entry_env then return false end
+
+    local main = entry_env.main
+    if type(main) == "function" then
+        local ok, err = xpcall(main, traceback)
+        if not ok then luna.print(err) end
+        return ok
+    end
+
+    local next_reload = get_time_ms() + reload_ms
+    local safe_point = luna._safe_point
+    while not quit_flag() do
+        local now = get_time_ms()
+        local on_loop = entry_env.on_loop
+        if type(on_loop) == "function" then
+            local ok, err = xpcall(on_loop, traceback, now)
+            if not ok then luna.print(err) end
+        else
+            luna.sleep_ms(idle_ms)
+        end
+        if now >= next_reload then
+            luna.try_reload()
+            next_reload = now + reload_ms
+        end
+        safe_point()
+    end
+    return true
+end
+
+-- The loop-style names of the same functions.
+for global, name in pairs({
+    luna_entry = "entry", create_socket_mgr = "create_socket_mgr", get_time_ms = "get_time_ms",
+    get_time_ns = "get_time_ns", sleep_ms = "sleep_ms", get_file_time = "get_file_time",
+    daemon = "daemon", get_guit_signal = "get_guit_signal", get_quit_signal = "get_quit_signal",
+}) do
+    _G[global] = luna[name]
+end

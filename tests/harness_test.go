@@ -1,0 +1,203 @@
+// Package tests runs real luna processes: the binary is built once per test
+// run, scripts come from tests/lua, and everything talks over 127.0.0.1.
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lunaBin is the binary under test, built by TestMain.
+var lunaBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "luna-tests-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	lunaBin = filepath.Join(dir, "luna")
+	build := exec.Command("go", "build", "-tags", "lua53", "-o", lunaBin, "..")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building luna:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// script returns the path of a test script in tests/lua.
+func script(name string) string {
+	p, _ := filepath.Abs(filepath.Join("lua", name))
+	return p
+}
+
+// result is what a finished luna process left behind.
+type result struct {
+	out  string // stdout and stderr, interleaved
+	code int
+}
+
+// runLuna runs luna with args to completion (at most limit) and returns its
+// output and exit code.
+func runLuna(t *testing.T, limit time.Duration, env []string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, lunaBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("luna %v did not finish within %v; output:\n%s", args, limit, out.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("luna %v: %v", args, err)
+	}
+	return result{out.String(), code}
+}
+
+// proc is a luna process running in the background whose output lines are
+// collected as they arrive.
+type proc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  []string
+	cond chan struct{} // signalled on every new line
+	done chan struct{} // closed when the output ends
+}
+
+// startLuna starts luna in the background; the process is killed when the
+// test ends if it is still running.
+func startLuna(t *testing.T, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(lunaBin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{t: t, cmd: cmd, cond: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.out = append(p.out, sc.Text())
+			p.mu.Unlock()
+			select {
+			case p.cond <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return p
+}
+
+// output returns every line so far, joined.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.out, "\n")
+}
+
+// waitLine waits (at most limit) for a line that starts with prefix and
+// returns it.
+func (p *proc) waitLine(prefix string, limit time.Duration) string {
+	p.t.Helper()
+	deadline := time.After(limit)
+	for seen := 0; ; {
+		p.mu.Lock()
+		for ; seen < len(p.out); seen++ {
+			if strings.HasPrefix(p.out[seen], prefix) {
+				line := p.out[seen]
+				p.mu.Unlock()
+				return line
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-p.cond:
+		case <-p.done:
+			p.mu.Lock()
+			n := len(p.out)
+			p.mu.Unlock()
+			if seen == n {
+				p.t.Fatalf("luna exited before printing %q; output:\n%s", prefix, p.output())
+			}
+		case <-deadline:
+			p.t.Fatalf("no line %q within %v; output:\n%s", prefix, limit, p.output())
+		}
+	}
+}
+
+// wait waits (at most limit) for the process to exit and returns its code.
+func (p *proc) wait(limit time.Duration) int {
+	p.t.Helper()
+	exited := make(chan error, 1)
+	go func() { exited <- p.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		<-p.done
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(limit):
+		p.cmd.Process.Kill()
+		p.t.Fatalf("luna did not exit within %v; output:\n%s", limit, p.output())
+		return -1
+	}
+}
+
+// mustPass checks that a script ran to its end, printed PASS and exited 0.
+func mustPass(t *testing.T, r result) {
+	t.Helper()
+	if r.code != 0 || !strings.Contains(r.out, "PASS") {
+		t.Fatalf("exit %d, want 0 and PASS; output:\n%s", r.code, r.out)
+	}
+	if strings.Contains(r.out, "FAIL") {
+		t.Fatalf("a check failed; output:\n%s", r.out)
+	}
+}
+
+// startLunaToFile starts luna with stdout and stderr on f.
+func startLunaToFile(t *testing.T, f *os.File, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(lunaBin, args...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}

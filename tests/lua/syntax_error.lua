@@ -1,0 +1,2 @@
+-- this file does not compile
+function main(

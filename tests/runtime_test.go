@@ -1,0 +1,171 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const scriptLimit = 20 * time.Second
+
+func TestCommandLine(t *testing.T) {
+	r := runLuna(t, scriptLimit, nil)
+	if r.code != 1 || !strings.Contains(r.out, "luna entry.lua [options ...]") {
+		t.Fatalf("no argument: exit %d, output %q", r.code, r.out)
+	}
+	r = runLuna(t, scriptLimit, nil, "--help")
+	if r.code != 0 || !strings.Contains(r.out, "usage: luna entry.lua") {
+		t.Fatalf("--help: exit %d, output %q", r.code, r.out)
+	}
+	r = runLuna(t, scriptLimit, nil, "--version")
+	if r.code != 0 || !strings.HasPrefix(r.out, "luna ") || !strings.Contains(r.out, "5.3") {
+		t.Fatalf("--version: exit %d, output %q", r.code, r.out)
+	}
+	r = runLuna(t, scriptLimit, nil, "/nonexistent/entry.lua")
+	if r.code != 1 || !strings.Contains(r.out, "load file: /nonexistent/entry.lua ... ... [failed]") {
+		t.Fatalf("missing entry: exit %d, output %q", r.code, r.out)
+	}
+}
+
+func TestMainStyle(t *testing.T) {
+	mustPass(t, runLuna(t, scriptLimit, nil, script("main_style.lua"), "one", "two"))
+}
+
+func TestLoopStyle(t *testing.T) {
+	for _, how := range []string{"env", "G"} {
+		t.Run(how, func(t *testing.T) {
+			r := runLuna(t, scriptLimit, nil, script("loop_style.lua"), how)
+			mustPass(t, r)
+			if strings.Count(r.out, "loop ") != 3 {
+				t.Fatalf("want 3 on_loop calls; output:\n%s", r.out)
+			}
+		})
+	}
+}
+
+func TestLuaErrorsArePrinted(t *testing.T) {
+	r := runLuna(t, scriptLimit, nil, script("loop_error.lua"))
+	mustPass(t, r)
+	if !strings.Contains(r.out, "boom in on_loop") || !strings.Contains(r.out, "stack traceback:") {
+		t.Fatalf("on_loop error not printed with a traceback:\n%s", r.out)
+	}
+
+	r = runLuna(t, scriptLimit, nil, script("entry_error.lua"))
+	if r.code != 1 {
+		t.Fatalf("main() raised: exit %d, want 1; output:\n%s", r.code, r.out)
+	}
+	for _, want := range []string{"before error", "boom in main", "stack traceback:", "'inner'"} {
+		if !strings.Contains(r.out, want) {
+			t.Fatalf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+
+	r = runLuna(t, scriptLimit, nil, script("syntax_error.lua"))
+	if r.code != 1 || !strings.Contains(r.out, "[failed]") || !strings.Contains(r.out, "syntax_error.lua:3:") {
+		t.Fatalf("syntax error: exit %d; output:\n%s", r.code, r.out)
+	}
+}
+
+func TestImportAndReload(t *testing.T) {
+	mustPass(t, runLuna(t, scriptLimit, nil, script("import_reload.lua"), t.TempDir()))
+}
+
+func TestRequireCModule(t *testing.T) {
+	r := runLuna(t, scriptLimit, nil, script("cjson.lua"), filepath.Dir(script("plainmod.lua")))
+	mustPass(t, r)
+}
+
+// Output a script wrote through C stdio reaches a pipe and a file on exit.
+func TestStdoutFlushedOnExit(t *testing.T) {
+	const want = "partial line without newline and more"
+	r := runLuna(t, scriptLimit, nil, script("unflushed.lua"))
+	if r.code != 0 || !strings.HasSuffix(r.out, "[ok]\n"+want) {
+		t.Fatalf("pipe: exit %d, output %q, want %q", r.code, r.out, want)
+	}
+	path := filepath.Join(t.TempDir(), "out.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := startLunaToFile(t, f, script("unflushed.lua"))
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	got, _ := os.ReadFile(path)
+	if !strings.HasSuffix(string(got), "[ok]\n"+want) {
+		t.Fatalf("file: %q, want %q", got, want)
+	}
+}
+
+func TestSigtermRunsOnQuitSignal(t *testing.T) {
+	for _, tc := range []struct{ script, want string }{
+		{"signal_loop.lua", "on_quit_signal called, get_guit_signal=true"},
+		{"signal_main.lua", "quit seen, luna_quit_flag=true"},
+	} {
+		t.Run(tc.script, func(t *testing.T) {
+			p := startLuna(t, nil, script(tc.script))
+			p.waitLine("READY", 10*time.Second)
+			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			p.waitLine(tc.want, 10*time.Second)
+			if code := p.wait(10 * time.Second); code != 0 {
+				t.Fatalf("exit %d after SIGTERM; output:\n%s", code, p.output())
+			}
+		})
+	}
+}
+
+func TestSigintStopsLoop(t *testing.T) {
+	p := startLuna(t, nil, script("signal_loop.lua"))
+	p.waitLine("READY", 10*time.Second)
+	p.cmd.Process.Signal(syscall.SIGINT)
+	p.waitLine("on_quit_signal called", 10*time.Second)
+	if code := p.wait(10 * time.Second); code != 0 {
+		t.Fatalf("exit %d after SIGINT", code)
+	}
+}
+
+func TestDaemon(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("off", func(t *testing.T) {
+		marker := filepath.Join(dir, "off.txt")
+		r := runLuna(t, scriptLimit, []string{"LUNA_DAEMON=off"}, script("daemon.lua"), marker)
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.out)
+		}
+		got, _ := os.ReadFile(marker)
+		wd, _ := os.Getwd()
+		if string(got) != "code=0 err=nil cwd="+wd+"\n" {
+			t.Fatalf("no-op daemon wrote %q", got)
+		}
+	})
+	for _, tc := range []struct{ mode, cwd string }{{"chdir", "/"}, {"nochdir", ""}} {
+		t.Run(tc.mode, func(t *testing.T) {
+			marker := filepath.Join(dir, tc.mode+".txt")
+			start := time.Now()
+			r := runLuna(t, scriptLimit, []string{"LUNA_DAEMON=on"}, script("daemon.lua"), marker, tc.mode)
+			if r.code != 0 || !strings.HasSuffix(r.out, "[ok]\nbefore daemon\n") {
+				t.Fatalf("parent: exit %d, output %q", r.code, r.out)
+			}
+			want := tc.cwd
+			if want == "" {
+				want, _ = os.Getwd()
+			}
+			for i := 0; i < 200; i++ {
+				if got, err := os.ReadFile(marker); err == nil && len(got) > 0 {
+					if string(got) != "code=0 err=nil cwd="+want+"\n" {
+						t.Fatalf("background copy wrote %q", got)
+					}
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Fatalf("the background copy wrote nothing within %v", time.Since(start))
+		})
+	}
+}

@@ -40,7 +40,7 @@ func (rt *Runtime) declareClasses() {
 		Method("set_send_cache", (*socketStream).setSendCache).
 		Method("set_recv_cache", (*socketStream).setRecvCache).
 		Method("set_timeout", (*socketStream).setTimeout).
-		OnGC((*socketStream).shut)
+		OnGC((*socketStream).release)
 	rt.classes.listener = cbind.NewClass[socketListener](s, "socket_listener").
 		Field("port", "Port", true).
 		Field("token", "Token", true).

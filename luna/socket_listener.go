@@ -42,6 +42,9 @@ func (l *socketListener) acceptReady() {
 		if s.dead {
 			continue
 		}
+		L := m.rt.L
+		m.pushStream(L, s)
+		L.Pop(1)
 		if !m.rt.callObject(l, "on_accept", s) {
 			s.shut()
 		}

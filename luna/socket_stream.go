@@ -28,6 +28,7 @@ type socketStream struct {
 	dirty     bool   // queued in mgr.dirty
 	dead      bool   // closed or failed: no more callbacks
 	deadFlag  int32  // dead, for the C dispatch loop (receiveCalls)
+	slot      int    // index in the manager's outbox; -1: none
 }
 
 // flushThreshold is how many queued bytes make a call write at once instead
@@ -270,6 +271,7 @@ func (s *socketStream) shut() {
 	}
 	s.dead = true
 	s.deadFlag = 1
+	s.mgr.out.setDead(s.slot, true)
 	if s.ns != nil {
 		s.ns.Close()
 	}
@@ -303,6 +305,7 @@ func (s *socketStream) sendArchive(L *lua.State, first int, kind wire.MsgID, id 
 	if s.dead {
 		return 0, errStreamClosed
 	}
+	s.mgr.drain() // calls made through the outbox go first
 	body, err := s.mgr.encode(L, first)
 	if err != nil {
 		return 0, err
@@ -364,8 +367,16 @@ var (
 // close is stream.close(): queued bytes get one last non-blocking write,
 // then the socket closes; no on_error follows.
 func (s *socketStream) close() {
+	s.mgr.drain()
 	s.flush()
 	s.shut()
+}
+
+// release runs when the stream's table is collected: the socket closes and
+// its outbox slot is free again (no call closure can reach it now).
+func (s *socketStream) release() {
+	s.shut()
+	s.mgr.out.releaseSlot(s)
 }
 
 // setSendCache is stream.set_send_cache(n).

@@ -124,20 +124,28 @@ func Encode(L *lua.State, first int, dst []byte) (int, error) {
 	if r >= 0 {
 		return int(r), nil
 	}
-	switch r {
+	return 0, EncodeError(r)
+}
+
+// EncodeError returns the error for a negative result of luna_ar_encode,
+// for C code that encodes without Encode (a runtime's own call path) and
+// wants the same reasons: ErrNoValues, ErrTooLarge, ErrTooDeep, ErrStack or
+// the ErrUnsupportedType error naming the type.
+func EncodeError(code int64) error {
+	switch code {
 	case C.AR_E_NO_VALUES:
-		return 0, ErrNoValues
+		return ErrNoValues
 	case C.AR_E_TOO_LARGE:
-		return 0, ErrTooLarge
+		return ErrTooLarge
 	case C.AR_E_TOO_DEEP:
-		return 0, ErrTooDeep
+		return ErrTooDeep
 	case C.AR_E_STACK:
-		return 0, ErrStack
+		return ErrStack
 	}
-	if err, ok := typeErrors[int(C.AR_E_TYPE_BASE-r)]; ok {
-		return 0, err
+	if err, ok := typeErrors[int(C.AR_E_TYPE_BASE-code)]; ok {
+		return err
 	}
-	return 0, ErrUnsupportedType
+	return ErrUnsupportedType
 }
 
 // Decode pushes the values of an archive onto the stack and returns how many.

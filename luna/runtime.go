@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
+	"time"
 
 	"github.com/aarzilli/golua/lua"
 
@@ -42,6 +44,8 @@ Options:
 Environment:
   LUNA_DAEMON=off   daemon() does nothing (the default inside a container)
   LUNA_DAEMON=on    daemon() goes to the background even inside a container
+  LUNA_FRAME_TIMEOUT_MS=N  close a stream holding an unfinished frame for N ms
+                    (default 10000) with on_error("frame_timeout")
   LUNA_CPUPROFILE=F write a Go CPU profile of the whole run to F (go tool pprof)
 `
 
@@ -99,6 +103,12 @@ type Runtime struct {
 	signal  *signalState
 	daemon  daemonState
 	classes classes
+
+	// frameTimeout is how long a stream may hold an unfinished frame
+	// (LUNA_FRAME_TIMEOUT_MS, default 10 s).
+	frameTimeout time.Duration
+	// managers are the live socket managers, drained when the state closes.
+	managers map[*socketMgr]struct{}
 }
 
 // New creates a Lua state with the standard libraries, the luna table, the
@@ -107,7 +117,8 @@ type Runtime struct {
 func New(program, entry string, args []string) (*Runtime, error) {
 	L := lua.NewState()
 	cbind.OpenLibs(L)
-	rt := &Runtime{L: L, cb: cbind.New(L)}
+	rt := &Runtime{L: L, cb: cbind.New(L), frameTimeout: envMillis("LUNA_FRAME_TIMEOUT_MS", 10*time.Second),
+		managers: map[*socketMgr]struct{}{}}
 	rt.signal = watchSignals()
 	rt.daemon = currentDaemonState()
 	if err := rt.install(); err != nil {
@@ -122,9 +133,11 @@ func New(program, entry string, args []string) (*Runtime, error) {
 	return rt, nil
 }
 
-// Close stops signal delivery and closes the Lua state; collectable
-// objects (sockets) are released by their __gc.
+// Close writes out what scripts queued (drainAtExit), stops signal
+// delivery and closes the Lua state; collectable objects (sockets) are
+// released by their __gc.
 func (rt *Runtime) Close() {
+	rt.drainAtExit(exitDrainLimit)
 	rt.signal.stop()
 	rt.cb.Close()
 	rt.L.Close()
@@ -164,4 +177,12 @@ func (rt *Runtime) setArgs(program, entry string, args []string) {
 		L.RawSeti(-2, i+1)
 	}
 	L.SetGlobal("arg")
+}
+
+// envMillis reads a duration in milliseconds from the environment.
+func envMillis(name string, def time.Duration) time.Duration {
+	if ms, err := strconv.Atoi(os.Getenv(name)); err == nil && ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return def
 }

@@ -26,6 +26,7 @@ const (
 	errSendFailed      = "send_failed"
 	errRecvFailed      = "recv_failed"
 	errInvalidFrame    = "invalid_frame" // ours: a frame header that is not a varint
+	errFrameTimeout    = "frame_timeout" // ours: a frame started but never finished
 )
 
 // Results of listen/connect that scripts compare.
@@ -57,8 +58,9 @@ type socketMgr struct {
 	packageSize int
 	encodeBuf   []byte // archive scratch, packageSize bytes
 	events      []netpoll.Event
-	dirty       []*socketStream // streams with output to flush at the end of a batch
-	timed       map[*socketStream]struct{}
+	dirty       []*socketStream            // streams with output to flush at the end of a batch
+	timed       map[*socketStream]struct{} // streams with a deadline: set_timeout or a partial frame
+	frameLimit  time.Duration              // how long a started frame may take to complete
 	resolver    *resolver
 	inWait      bool
 	busy        bool // the last poll returned events: spin before blocking
@@ -100,9 +102,11 @@ func (rt *Runtime) createSocketMgr(L *lua.State) int {
 		encodeBuf:   make([]byte, defaultPackageSize),
 		events:      make([]netpoll.Event, eventBatch),
 		timed:       map[*socketStream]struct{}{},
+		frameLimit:  rt.frameTimeout,
 	}
 	m.resolver = newResolver(func() { p.Wake() })
 	m.stopWaking = rt.signal.addWaker(func() { p.Wake() })
+	rt.managers[m] = struct{}{}
 	rt.classes.mgr.Push(m)
 	if err := m.attachOutbox(L, -1); err != nil {
 		m.release()
@@ -118,6 +122,7 @@ func (m *socketMgr) release() {
 		return
 	}
 	m.closed = true
+	delete(m.rt.managers, m)
 	m.stopWaking()
 	for _, s := range m.streams {
 		s.shut()
@@ -318,34 +323,39 @@ func (m *socketMgr) poll(timeout int) (int, error) {
 	return n, err
 }
 
-// pollTimeout bounds the wait by the nearest stream timeout; it is 0 when
+// pollTimeout bounds the wait by the nearest stream deadline; it is 0 when
 // callbacks are already due.
 func (m *socketMgr) pollTimeout(ms int64) int {
 	if len(m.failed) > 0 {
 		return 0
 	}
-	if len(m.timed) == 0 {
-		return int(max(min(ms, 1<<30), -1))
-	}
 	now := time.Now()
 	next := ms
 	for s := range m.timed {
-		left := s.lastRecv.Add(time.Duration(s.timeout)*time.Millisecond).Sub(now).Milliseconds() + 1
+		left := s.deadline().Sub(now).Milliseconds() + 1
 		if next < 0 || left < next {
 			next = max(left, 0)
 		}
 	}
-	return int(min(next, 1<<30))
+	return int(max(min(next, 1<<30), -1))
 }
 
+// expireTimeouts kills the streams whose deadline passed: "timeout" when no
+// frame came within set_timeout, "frame_timeout" when a frame was started
+// but not finished within the frame timeout.
 func (m *socketMgr) expireTimeouts() {
 	if len(m.timed) == 0 {
 		return
 	}
 	now := time.Now()
 	for s := range m.timed {
-		if now.Sub(s.lastRecv) >= time.Duration(s.timeout)*time.Millisecond {
+		if now.Before(s.deadline()) {
+			continue
+		}
+		if s.timeout > 0 && !now.Before(s.lastRecv.Add(time.Duration(s.timeout)*time.Millisecond)) {
 			s.fail(errTimeout)
+		} else {
+			s.fail(errFrameTimeout)
 		}
 	}
 }

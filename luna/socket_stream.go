@@ -23,6 +23,7 @@ type socketStream struct {
 	recvCache int
 	timeout   int64 // ms without a frame before "timeout"; -1 = never
 	lastRecv  time.Time
+	partial   time.Time // when the receive buffer last went from empty to holding part of a frame
 	resolving bool
 	pre       []byte // calls made while the name is being resolved
 	dirty     bool   // queued in mgr.dirty
@@ -125,7 +126,42 @@ func (s *socketStream) receive() {
 	}
 	if readErr != nil && !s.dead {
 		s.fail(netpoll.KindOf(readErr).String())
+		return
 	}
+	if !s.dead {
+		s.trackPartial(len(s.ns.Buffered()) > 0)
+	}
+}
+
+// trackPartial starts or stops the frame timeout: a stream that holds part
+// of a frame must complete it within the manager's frame limit (garbage, an
+// HTTP request or a slow drip would otherwise hold the stream forever).
+func (s *socketStream) trackPartial(pending bool) {
+	switch {
+	case pending && s.partial.IsZero():
+		s.partial = time.Now()
+		s.mgr.timed[s] = struct{}{}
+	case !pending && !s.partial.IsZero():
+		s.partial = time.Time{}
+		if s.timeout <= 0 {
+			delete(s.mgr.timed, s)
+		}
+	}
+}
+
+// deadline is when the stream dies unless a frame arrives (set_timeout) or
+// the partial frame completes (frame timeout), whichever comes first.
+func (s *socketStream) deadline() time.Time {
+	var d time.Time
+	if s.timeout > 0 {
+		d = s.lastRecv.Add(time.Duration(s.timeout) * time.Millisecond)
+	}
+	if !s.partial.IsZero() {
+		if p := s.partial.Add(s.mgr.frameLimit); d.IsZero() || p.Before(d) {
+			d = p
+		}
+	}
+	return d
 }
 
 // parseFrame handles the frame at the start of the receive buffer with the
@@ -409,7 +445,7 @@ func (s *socketStream) setTimeout(ms int64) {
 	if ms > 0 {
 		s.lastRecv = time.Now()
 		s.mgr.timed[s] = struct{}{}
-	} else {
+	} else if s.partial.IsZero() {
 		delete(s.mgr.timed, s)
 	}
 }

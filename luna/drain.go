@@ -1,0 +1,57 @@
+package luna
+
+import (
+	"fmt"
+	"time"
+)
+
+// exitDrainLimit bounds how long the process waits at exit for queued
+// calls to reach their sockets.
+const exitDrainLimit = 3 * time.Second
+
+// drainAtExit writes out every call the scripts already issued, waiting up
+// to limit for slow peers, before the process exits (a SIGTERM that ends
+// the entry loses nothing that could be sent). What cannot be written in
+// time is reported with its size. No Lua runs here.
+func (rt *Runtime) drainAtExit(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for m := range rt.managers {
+		if m.closed {
+			continue
+		}
+		m.drain()
+		for {
+			bytes, streams := m.flushAll()
+			if bytes == 0 {
+				break
+			}
+			left := time.Until(deadline)
+			if left <= 0 {
+				logLine(fmt.Sprintf("luna: exit: %d bytes queued for %d stream(s) not sent within %v", bytes, streams, limit))
+				break
+			}
+			time.Sleep(min(left, time.Millisecond))
+		}
+	}
+}
+
+// flushAll writes what every stream has queued (finishing connects that
+// completed meanwhile) and returns what is still waiting: bytes, and how
+// many streams hold them.
+func (m *socketMgr) flushAll() (bytes, streams int) {
+	for _, s := range m.streams {
+		if s.ns != nil && s.ns.Connecting() {
+			s.ns.FinishConnect()
+		}
+		s.flush()
+		pending := len(s.pre)
+		if s.ns != nil && !s.dead {
+			pending += s.ns.Pending()
+		}
+		if pending > 0 {
+			bytes += pending
+			streams++
+		}
+	}
+	return bytes, streams
+}

@@ -99,6 +99,10 @@ import (
 	"github.com/luna-go/luna/luna/wire"
 )
 
+// batchResult is what luna_dispatch_calls reports; the manager keeps one,
+// so that handing its address to C allocates nothing.
+type batchResult = C.luna_batch
+
 // How receiveCalls stopped.
 const (
 	batchNeedMore  = C.BATCH_NEED_MORE
@@ -114,11 +118,11 @@ func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, rea
 	L := rt.L
 	top := L.GetTop()
 	rt.classes.stream.Push(s)
-	var out C.luna_batch
+	out := &s.mgr.batch
 	status = C.luna_dispatch_calls(
 		(*C.lua_State)(unsafe.Pointer(L.GetState())), -1,
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
-		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.deadFlag)), &out)
+		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.deadFlag)), out)
 	L.SetTop(top)
 	if out.frames > 0 {
 		s.lastRecv = time.Now()

@@ -66,9 +66,13 @@ type socketMgr struct {
 	busy        bool // the last poll returned events: spin before blocking
 	closed      bool
 	stopWaking  func()
-	targets     []uint32  // broadcast scratch
-	failed      []failure // streams that died, waiting for their on_error
-	out         outbox    // where stream.call encodes, in C
+	targets     []uint32                    // broadcast scratch
+	fwdTargets  []*socketStream             // streams with a forward batch (deliver)
+	callHdr     [wire.MaxCallHeaderLen]byte // header scratch of deliver
+	sendHdr     [wire.MaxHeaderLen]byte     // header scratch of sendArchive
+	batch       batchResult                 // result of luna_dispatch_calls
+	failed      []failure                   // streams that died, waiting for their on_error
+	out         outbox                      // where stream.call encodes, in C
 	drops       dropLog
 }
 
@@ -419,16 +423,40 @@ func (m *socketMgr) forward(from *socketStream, payload []byte) {
 }
 
 // deliver sends archive as a remote_call frame to the stream with token.
-// A token that names no live stream drops the frame.
+// A token that names no live stream drops the frame. The frame joins the
+// target's forward batch (a new header plus a slice of the sender's receive
+// buffer, written by flushForwards with one writev) unless the target has
+// bytes queued already, which the frame must queue behind.
 func (m *socketMgr) deliver(token uint32, archiveBytes []byte) {
 	if token == 0 {
 		return
 	}
-	if s := m.streams[token]; s != nil {
-		var hdr [wire.MaxCallHeaderLen]byte
-		n := wire.PutCallHeader(&hdr, len(archiveBytes))
-		s.send(hdr[:n], archiveBytes)
+	s := m.streams[token]
+	if s == nil || s.dead {
+		return
 	}
+	n := wire.PutCallHeader(&m.callHdr, len(archiveBytes))
+	if len(s.fwdIov) == 0 && (s.ns == nil || s.ns.Connecting() || s.ns.Pending() > 0) {
+		s.send(m.callHdr[:n], archiveBytes)
+		return
+	}
+	if len(s.fwdIov) == 0 {
+		m.fwdTargets = append(m.fwdTargets, s)
+	}
+	start := len(s.fwdHdr)
+	s.fwdHdr = append(s.fwdHdr, m.callHdr[:n]...)
+	s.fwdIov = append(s.fwdIov, s.fwdHdr[start:], archiveBytes)
+}
+
+// flushForwards writes every target's forward batch. It runs before the
+// sender's receive buffer can move (its next read), since the batches hold
+// slices of it.
+func (m *socketMgr) flushForwards() {
+	for i, s := range m.fwdTargets {
+		s.flushForwards()
+		m.fwdTargets[i] = nil
+	}
+	m.fwdTargets = m.fwdTargets[:0]
 }
 
 // pushFail pushes nil, msg. [-0, +2, m]

@@ -25,11 +25,13 @@ type socketStream struct {
 	lastRecv  time.Time
 	partial   time.Time // when the receive buffer last went from empty to holding part of a frame
 	resolving bool
-	pre       []byte // calls made while the name is being resolved
-	dirty     bool   // queued in mgr.dirty
-	dead      bool   // closed or failed: no more callbacks
-	deadFlag  int32  // dead, for the C dispatch loop (receiveCalls)
-	slot      int    // index in the manager's outbox; -1: none
+	pre       []byte   // calls made while the name is being resolved
+	dirty     bool     // queued in mgr.dirty
+	dead      bool     // closed or failed: no more callbacks
+	deadFlag  int32    // dead, for the C dispatch loop (receiveCalls)
+	slot      int      // index in the manager's outbox; -1: none
+	fwdIov    [][]byte // forwarded frames waiting for one writev: header, body, ...
+	fwdHdr    []byte   // the headers fwdIov points into
 }
 
 // flushThreshold is how many queued bytes make a call write at once instead
@@ -125,12 +127,31 @@ func (s *socketStream) receive() {
 		break
 	}
 	if readErr != nil && !s.dead {
+		s.mgr.flushForwards()
 		s.fail(netpoll.KindOf(readErr).String())
 		return
 	}
 	if !s.dead {
 		s.trackPartial(len(s.ns.Buffered()) > 0)
 	}
+	s.mgr.flushForwards()
+}
+
+// flushForwards writes the frames the router forwarded to this stream
+// during the current batch with one writev (per 32 frames); only what the
+// socket does not take is copied into the send cache.
+func (s *socketStream) flushForwards() {
+	if len(s.fwdIov) == 0 {
+		return
+	}
+	if !s.dead {
+		if err := s.ns.Writev(s.fwdIov...); err != nil {
+			s.fail(netpoll.KindOf(err).String())
+		}
+	}
+	clear(s.fwdIov)
+	s.fwdIov = s.fwdIov[:0]
+	s.fwdHdr = s.fwdHdr[:0]
 }
 
 // trackPartial starts or stops the frame timeout: a stream that holds part
@@ -241,6 +262,7 @@ func (s *socketStream) send(hdr, body []byte) bool {
 	if s.dead {
 		return false
 	}
+	s.flushForwards() // frames forwarded to s earlier go first
 	need := len(hdr) + len(body)
 	if s.ns == nil {
 		if len(s.pre)+need > s.sendCache {
@@ -346,12 +368,11 @@ func (s *socketStream) sendArchive(L *lua.State, first int, kind wire.MsgID, id 
 	if err != nil {
 		return 0, err
 	}
-	var hdr [wire.MaxHeaderLen]byte
 	var head []byte
 	if kind == wire.RemoteCall {
-		head = wire.AppendCallHeader(hdr[:0], len(body))
+		head = wire.AppendCallHeader(s.mgr.sendHdr[:0], len(body))
 	} else {
-		head = wire.AppendForwardHeader(hdr[:0], kind, id, hash, len(body))
+		head = wire.AppendForwardHeader(s.mgr.sendHdr[:0], kind, id, hash, len(body))
 	}
 	if !s.send(head, body) {
 		return 0, errSendCacheFullValue

@@ -5,7 +5,7 @@ TAGS     := lua53
 BIN      := bin/luna
 FUZZTIME ?= 5s
 
-.PHONY: all build example test verify vet race crossbuild fuzz bench clean
+.PHONY: all build example test verify vet race crossbuild fuzz bench soak clean
 
 all: build
 
@@ -44,6 +44,11 @@ fuzz:
 
 bench:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+# Route messages through one router for SOAK_SECS (600) and print its RSS
+# at the start and the end (not part of make test).
+soak: build
+	LUNA=$(CURDIR)/$(BIN) bash tests/soak/run.sh
 
 clean:
 	rm -rf bin

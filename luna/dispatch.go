@@ -20,6 +20,65 @@ typedef struct {
 	int reason;      // with BATCH_MALFORMED: the AR_M_* reason
 } luna_batch;
 
+// The state of one batch, shared by the protected runs over it.
+typedef struct {
+	const unsigned char *buf;
+	size_t n, pos, max_payload;
+	volatile int *dead;
+	int status;
+	luna_batch *out;
+} luna_batch_run;
+
+// luna_batch_k(run, stream) runs the frames from run->pos on, calling the
+// callbacks of the stream table (argument 2): [-0, +0, e]. It advances
+// pos past a frame before calling its callback, so an error raised by a
+// callback leaves the run ready to go on with the next frame.
+static int luna_batch_k(lua_State *L) {
+	luna_batch_run *run = (luna_batch_run *)lua_touserdata(L, 1);
+	const unsigned char *buf = run->buf;
+	size_t n = run->n;
+	while (run->pos < n) {
+		// uvarint length of at most 3 bytes (payloads < 2 MiB); longer: Go's parser
+		uint64_t len = 0;
+		size_t h = 0, pos = run->pos;
+		int shift = 0;
+		for (;;) {
+			if (pos + h >= n) { run->status = BATCH_NEED_MORE; return 0; }
+			unsigned char c = buf[pos + h++];
+			len |= (uint64_t)(c & 0x7f) << shift;
+			if (!(c & 0x80)) break;
+			shift += 7;
+			if (h == 3) { run->status = BATCH_OTHER; return 0; }
+		}
+		if (len == 0 || len > run->max_payload) { run->status = BATCH_OTHER; return 0; }
+		if (n - pos - h < len) { run->status = BATCH_NEED_MORE; return 0; }
+		const unsigned char *payload = buf + pos + h;
+		if (payload[0] != 0) { run->status = BATCH_OTHER; return 0; }
+		run->pos = pos + h + (size_t)len;
+		run->out->frames++;
+		int t = lua_getfield(L, 2, "on_call");
+		if (t != LUA_TFUNCTION) {
+			lua_pop(L, 1);
+			t = lua_getfield(L, 2, "on_recv");
+		}
+		if (t == LUA_TFUNCTION) {
+			int64_t r = luna_ar_push(L, payload + 1, (size_t)len - 1);
+			if (r < 0) {
+				lua_pop(L, 1);
+				run->out->reason = (int)-r;
+				run->status = BATCH_MALFORMED;
+				return 0;
+			}
+			lua_call(L, (int)r, 0);
+		} else {
+			lua_pop(L, 1);
+		}
+		if (*run->dead) { run->status = BATCH_DEAD; return 0; }
+	}
+	run->status = BATCH_NEED_MORE;
+	return 0;
+}
+
 static void luna_print_error(lua_State *L) {
 	size_t n = 0;
 	const char *msg = lua_tolstring(L, -1, &n);
@@ -33,61 +92,32 @@ static void luna_print_error(lua_State *L) {
 
 // luna_dispatch_calls runs on_call (or on_recv) of the stream whose shadow
 // table is at stack index tbl for every complete remote_call frame at the
-// start of buf[0..n), in one crossing from Go. It stops before a frame that
-// is incomplete, that is not a remote_call, or whose length header is
-// anything but a short valid varint (Go parses those); after a frame with a
-// malformed archive (Go counts and logs it); and when *dead becomes
-// non-zero (a callback closed the stream). A Lua error raised by a callback
-// is printed with its traceback and the next frame goes on.
+// start of buf[0..n), in one crossing from Go and under one lua_pcall for
+// the whole run of frames. It stops before a frame that is incomplete, that
+// is not a remote_call, or whose length header is anything but a short
+// valid varint (Go parses those); after a frame with a malformed archive (Go
+// counts and logs it); and when *dead becomes non-zero (a callback closed
+// the stream). A Lua error raised by a callback is printed with its
+// traceback and the next frame goes on under a new protected call.
 static int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, size_t n,
                                size_t max_payload, volatile int *dead, luna_batch *out) {
-	size_t pos = 0;
-	int status = BATCH_NEED_MORE;
+	luna_batch_run run = {buf, n, 0, max_payload, dead, BATCH_NEED_MORE, out};
+	tbl = lua_absindex(L, tbl);
 	out->frames = 0;
 	out->reason = 0;
-	tbl = lua_absindex(L, tbl);
-	while (pos < n) {
-		// uvarint length of at most 3 bytes (payloads < 2 MiB); longer: Go's parser
-		uint64_t len = 0;
-		size_t h = 0;
-		int shift = 0;
-		for (;;) {
-			if (pos + h >= n) goto done;
-			unsigned char c = buf[pos + h++];
-			len |= (uint64_t)(c & 0x7f) << shift;
-			if (!(c & 0x80)) break;
-			shift += 7;
-			if (h == 3) { status = BATCH_OTHER; goto done; }
-		}
-		if (len == 0 || len > max_payload) { status = BATCH_OTHER; goto done; }
-		if (n - pos - h < len) goto done;
-		const unsigned char *payload = buf + pos + h;
-		if (payload[0] != 0) { status = BATCH_OTHER; goto done; }
-		pos += h + (size_t)len;
-		out->frames++;
-		int t = lua_getfield(L, tbl, "on_call");
-		if (t != LUA_TFUNCTION) {
-			lua_pop(L, 1);
-			t = lua_getfield(L, tbl, "on_recv");
-		}
-		if (t == LUA_TFUNCTION) {
-			int64_t r = luna_ar_dispatch(L, -1, payload + 1, (size_t)len - 1);
-			lua_pop(L, 1);
-			if (r == AR_CALL_ERROR || r == AR_LUA_ERROR) {
-				luna_print_error(L);
-			} else if (r < 0) {
-				out->reason = (int)-r;
-				status = BATCH_MALFORMED;
-				goto done;
-			}
-		} else {
-			lua_pop(L, 1);
-		}
-		if (*dead) { status = BATCH_DEAD; goto done; }
+	lua_pushcfunction(L, luna_ar_msgh);
+	int h = lua_gettop(L);
+	for (;;) {
+		lua_pushcfunction(L, luna_batch_k);
+		lua_pushlightuserdata(L, &run);
+		lua_pushvalue(L, tbl);
+		if (lua_pcall(L, 2, 0, h) == LUA_OK) break;
+		luna_print_error(L);
+		if (*dead) { run.status = BATCH_DEAD; break; }
 	}
-done:
-	out->consumed = pos;
-	return status;
+	lua_settop(L, h - 1);
+	out->consumed = run.pos;
+	return run.status;
 }
 */
 import "C"

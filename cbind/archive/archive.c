@@ -428,7 +428,7 @@ int64_t luna_ar_decode(lua_State *L, const unsigned char *data, size_t n) {
 }
 
 /* [-1, +1, m] msgh(err) -> err with a traceback, as lua.c does. */
-static int msgh(lua_State *L) {
+int luna_ar_msgh(lua_State *L) {
 	const char *msg = lua_tostring(L, 1);
 	if (msg == NULL) {
 		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
@@ -456,7 +456,7 @@ int64_t luna_ar_dispatch(lua_State *L, int fn, const unsigned char *data, size_t
 	if ((rc = scan_all(&d)) != 0) return -rc;
 	fn = lua_absindex(L, fn);
 	if (!lua_checkstack(L, 4)) return -AR_M_TOO_MANY;
-	lua_pushcfunction(L, msgh);
+	lua_pushcfunction(L, luna_ar_msgh);
 	h = lua_gettop(L);
 	lua_pushcfunction(L, dispatch_k);
 	lua_pushlightuserdata(L, &d);
@@ -467,4 +467,22 @@ int64_t luna_ar_dispatch(lua_State *L, int fn, const unsigned char *data, size_t
 	}
 	lua_pop(L, 1);
 	return d.status != 0 ? -d.status : 0;
+}
+
+int64_t luna_ar_push(lua_State *L, const unsigned char *data, size_t n) {
+	decoder d;
+	int rc, base;
+	size_t i;
+	decoder_init(&d, data, n);
+	if ((rc = scan_all(&d)) != 0) return -rc;
+	if (!lua_checkstack(L, 1)) return -AR_M_TOO_MANY;
+	lua_pushnil(L); /* scratch slot for reserve */
+	base = lua_gettop(L);
+	if ((rc = reserve(L, &d, base, 0)) != 0) {
+		lua_pop(L, 1);
+		return -rc;
+	}
+	for (i = 0; i < d.nvalues; i++) get_value(L, &d);
+	lua_remove(L, base);
+	return (int64_t)d.nvalues;
 }

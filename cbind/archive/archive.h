@@ -59,4 +59,18 @@ int64_t luna_ar_decode(lua_State *L, const unsigned char *data, size_t n);
  */
 int64_t luna_ar_dispatch(lua_State *L, int fn, const unsigned char *data, size_t n);
 
+/*
+ * luna_ar_push pushes the values of the archive data[0..n) and returns how many,
+ * or -AR_M_* with nothing pushed. UNPROTECTED: it may raise a memory error, so
+ * call it inside a protected call (a batch of calls under one lua_pcall).
+ * [-0, +n, m]
+ */
+int64_t luna_ar_push(lua_State *L, const unsigned char *data, size_t n);
+
+/*
+ * luna_ar_msgh is the message handler the protected entry points use: the
+ * error message followed by luaL_traceback. A lua_CFunction.
+ */
+int luna_ar_msgh(lua_State *L);
+
 #endif

@@ -1,0 +1,43 @@
+-- router_hub.lua [MAX_CONN]: a router on 127.0.0.1, ephemeral port (prints READY <port>).
+-- Frames 1-5 that reach it are forwarded by the runtime; remote calls are the
+-- control protocol:
+--   ("register", id)        route id to the calling stream, reply ("registered", id)
+--   ("route", id, how)      how = "live": id -> the token that registered it,
+--                           "zero": mgr.route(id, 0), "remove": mgr.route(id, nil)
+--   ("master", group, id)   mgr.master(group, token that registered id), 0 clears
+--   ("ping", x)             reply ("pong", x) (everything sent before it is handled)
+io.stdout:setvbuf("line")
+local max_conn = math.tointeger(tonumber(arg[1] or "64"))
+streams = {}
+tokens = {} -- service id -> token of the stream that registered it
+
+function main()
+    mgr = assert(luna.create_socket_mgr(max_conn))
+    local listener = assert(mgr.listen("127.0.0.1", 0))
+    listener.on_accept = function(s)
+        streams[s.token] = s
+        s.on_call = function(name, a, b)
+            if name == "register" then
+                tokens[a] = s.token
+                mgr.route(a, s.token)
+                s.call("registered", a)
+            elseif name == "route" then
+                if b == "live" then mgr.route(a, tokens[a] or 0)
+                elseif b == "zero" then mgr.route(a, 0)
+                elseif b == "remove" then mgr.route(a, nil)
+                else print("HUB FAIL route how " .. tostring(b)) end
+            elseif name == "master" then
+                mgr.master(a, b == 0 and 0 or (tokens[b] or 0))
+            elseif name == "ping" then
+                s.call("pong", a)
+            else
+                print("HUB FAIL unknown call " .. tostring(name))
+            end
+        end
+        s.on_error = function(err) streams[s.token] = nil end
+    end
+    print("READY " .. listener.port)
+    local deadline = luna.get_time_ms() + 300000
+    while not luna.get_guit_signal() and luna.get_time_ms() < deadline do mgr.wait(50) end
+    print("HUB EXIT")
+end

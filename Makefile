@@ -42,8 +42,11 @@ fuzz:
 		done; \
 	done
 
-bench:
+# The Go micro-benchmarks, then the suite of real luna processes on 127.0.0.1
+# (tests/bench/run.sh; BENCH_SECS, BENCH_FILTER, ... are described there).
+bench: build
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+	LUNA=$(CURDIR)/$(BIN) GO=$(GO) bash tests/bench/run.sh
 
 # Route messages through one router for SOAK_SECS (600) and print its RSS
 # at the start and the end (not part of make test).

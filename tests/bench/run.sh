@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh: luna's benchmark suite. Runs real luna processes on
+# 127.0.0.1 (servers listen on port 0 and print "READY <port>") and prints one
+# table, with the C++ reference's figures and our ratio to them.
+#
+#   tests/bench/run.sh [filter]      (make bench runs it after the Go benchmarks)
+#
+# filter: only cases whose "bench/case" contains it (oneway, pingpong, router/hash, ...).
+# Environment (all optional):
+#   LUNA                the binary                                  (bin/luna of this repo)
+#   BENCH_SECS          measured seconds per case                   (3)
+#   BENCH_WINDOW_BYTES  bytes in flight, oneway and router          (1048576)
+#   BENCH_NSVC          services behind the router                  (3)
+#   BENCH_TRIES         attempts per case before FAIL               (2)
+#   BENCH_HARD_TIMEOUT  limit for any one client process, seconds   (BENCH_SECS + 20)
+#   BENCH_FILTER        same as the filter argument
+#   BENCH_LOGDIR        keep the process logs there                 (temporary, removed when all passed)
+#   GO                  the go command, for the Go version in the header (go)
+# Exit status: 0 when every case produced a result, 1 otherwise.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+LUA="$HERE/lua"
+LUNA=${LUNA:-$ROOT/bin/luna}
+SECS=${BENCH_SECS:-3}
+WINDOW=${BENCH_WINDOW_BYTES:-1048576}
+NSVC=${BENCH_NSVC:-3}
+TRIES=${BENCH_TRIES:-2}
+HARD=${BENCH_HARD_TIMEOUT:-$(awk -v s="$SECS" 'BEGIN { printf "%d", s + 20 }')}
+FILTER=${1:-${BENCH_FILTER:-}}
+KEEP_LOGS=${BENCH_LOGDIR:+1}
+LOGDIR=${BENCH_LOGDIR:-$(mktemp -d -t luna-bench.XXXXXX)}
+mkdir -p "$LOGDIR"
+
+[ -x "$LUNA" ] || { echo "bench: not executable: $LUNA (run make build)" >&2; exit 2; }
+
+# every background process is a `timeout -k 2` wrapper (it passes SIGTERM on
+# to luna); PIDS holds the ones not yet reaped, so no PID is signalled after
+# it could have been reused
+PIDS=()
+stop_pid() {
+    local p=$1 i q keep=()
+    if kill -0 "$p" 2>/dev/null; then
+        kill -TERM "$p" 2>/dev/null
+        for i in $(seq 1 60); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+    fi
+    wait "$p" 2>/dev/null
+    for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+    PIDS=("${keep[@]}")
+    return 0
+}
+cleanup() {
+    local p
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do stop_pid "$p"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_bg LIMIT_S LOG SCRIPT ARGS...: start a luna script in the background (sets BG)
+start_bg() {
+    local limit=$1 log=$2 script=$3
+    shift 3
+    timeout -k 2 "$limit" "$LUNA" "$LUA/$script" "$@" >"$log" 2>&1 &
+    BG=$!
+    PIDS+=("$BG")
+}
+# run_fg LOG SCRIPT ARGS...: run a luna client, bounded by HARD
+run_fg() {
+    local log=$1 script=$2
+    shift 2
+    timeout -k 2 "$HARD" "$LUNA" "$LUA/$script" "$@" >"$log" 2>&1
+}
+# wait_line LOG PID PREFIX: up to 5 s for a line starting with PREFIX
+wait_line() {
+    local i
+    for i in $(seq 1 100); do
+        grep -q "^$3" "$1" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    return 1
+}
+# wait_exit PID: up to 3 s for a process to leave on its own, then stop it
+wait_exit() {
+    local i
+    for i in $(seq 1 60); do kill -0 "$1" 2>/dev/null || break; sleep 0.05; done
+    stop_pid "$1"
+}
+kv() { # kv LINE KEY
+    local x
+    for x in $1; do case "$x" in "$2="*) echo "${x#*=}"; return ;; esac; done
+    echo "-"
+}
+want() { [ -z "$FILTER" ] || [[ "$1" == *"$FILTER"* ]]; }
+
+# ------------------------------------------------------------------ reference
+# C++ luna 19e134d on the same machine class (2 vCPU VM, BENCH_SECS=3, 1 MiB
+# window, no TCP_NODELAY): the middle of its 3 runs, from the benchmark kit's README.
+REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s"
+# ref_of CASE -> "value unit label": what the ratio compares (rate, or MB/s for s1k)
+ref_of() {
+    case "$1" in
+        oneway/int) echo "1200000 rate 1.2M/s" ;;
+        oneway/s64) echo "1130000 rate 1.13M/s" ;;
+        oneway/s1k) echo "25 mbps 25MB/s" ;;
+        oneway/table) echo "920000 rate 0.92M/s" ;;
+        pingpong/int) echo "11 rate 11/s" ;;
+        router/hash) echo "310000 rate 310k/s" ;;
+        router/random) echo "350000 rate 350k/s" ;;
+        router/master) echo "930000 rate 930k/s" ;;
+        router/broadcast) echo "310000 rate 310k/s" ;;
+        *) echo "- - -" ;;
+    esac
+}
+
+FAILED=0
+FMT="%-9s %-10s %10s %7s %10s %9s %8s %8s %9s %8s  %s\n"
+row() { printf "$FMT" "$@"; }
+
+# result NAME LINE NOTE: print the table row of one case
+result() {
+    local name=$1 line=$2 note=$3 bench case ref unit label ours ratio mb p50 p99
+    bench=${name%%/*}
+    case=${name#*/}
+    read -r ref unit label <<<"$(ref_of "$name")"
+    if [[ "$line" != RESULT* ]]; then
+        FAILED=1
+        row "$bench" "$case" - - FAIL - - - "$label" - "${line:0:200}"
+        return
+    fi
+    mb=$(kv "$line" mbps) p50=$(kv "$line" p50_us) p99=$(kv "$line" p99_us)
+    ours=$(kv "$line" "$unit")
+    ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')
+    row "$bench" "$case" "$(kv "$line" n)" "$(kv "$line" secs)" "$(kv "$line" rate)" "$mb" "$p50" "$p99" \
+        "$label" "$ratio" "$note"
+}
+
+# ------------------------------------------------------------ oneway, pingpong
+# rpc_case MODE PAYLOAD: sink.lua + client.lua, a fresh pair per attempt
+rpc_case() {
+    local mode=$1 payload=$2 name="$1/$2" try line log slog spid port note=""
+    want "$name" || return 0
+    for try in $(seq 1 "$TRIES"); do
+        slog="$LOGDIR/${mode}_${payload}_server_$try.log"
+        log="$LOGDIR/${mode}_${payload}_client_$try.log"
+        start_bg $((HARD + 5)) "$slog" sink.lua max_s=$((HARD + 5))
+        spid=$BG
+        if ! wait_line "$slog" "$spid" READY; then
+            stop_pid "$spid"
+            line="ERROR server did not start: $(tail -1 "$slog")"
+            continue
+        fi
+        port=$(awk '/^READY/ { print $2; exit }' "$slog")
+        run_fg "$log" client.lua port="$port" mode="$mode" payload="$payload" secs="$SECS" window="$WINDOW" \
+            max_s="$HARD"
+        wait_exit "$spid"
+        line=$(grep -m1 -E '^(RESULT|ERROR)' "$log")
+        [[ "$line" == RESULT* ]] && break
+        [ -n "$line" ] || line="ERROR client gave no result (exit by timeout?) log=$log"
+        grep -h -m1 'ERROR' "$slog" >/dev/null && line="$line | server: $(grep -h -m1 'ERROR' "$slog")"
+    done
+    [[ "$line" == RESULT* ]] && [ "$mode" = oneway ] && note="frame=$(kv "$line" frame)B W=$(kv "$line" window)"
+    [[ "$line" == RESULT* ]] && [ "$mode" = pingpong ] && note="max=$(kv "$line" max_us)us; ref w/ TCP_NODELAY 14k/s: $(awk -v a="$(kv "$line" rate)" 'BEGIN { printf "%.2fx", a / 14000 }')"
+    [ "$try" -gt 1 ] && note="$note attempts=$try"
+    result "$name" "$line" "$note"
+}
+
+# ---------------------------------------------------------------------- router
+CLUSTER=()
+ROUTER_PORT=
+ROUTER_LOG=
+cluster_down() {
+    local p
+    for p in "${CLUSTER[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${CLUSTER[@]}"; do stop_pid "$p"; done
+    CLUSTER=()
+}
+# cluster_up N: router + NSVC services (service 1 is the group's master);
+# on failure, UP_ERR says why
+cluster_up() {
+    local n=$1 i limit=$(((HARD + 5) * 4 * TRIES)) rpid master
+    ROUTER_LOG="$LOGDIR/router_$n.log"
+    start_bg "$limit" "$ROUTER_LOG" router.lua max_s="$limit"
+    rpid=$BG
+    CLUSTER=("$rpid")
+    wait_line "$ROUTER_LOG" "$rpid" READY || { UP_ERR="router did not start: $(tail -1 "$ROUTER_LOG")"; return 1; }
+    ROUTER_PORT=$(awk '/^READY/ { print $2; exit }' "$ROUTER_LOG")
+    for i in $(seq 1 "$NSVC"); do
+        master=0
+        [ "$i" = 1 ] && master=1
+        start_bg "$limit" "$LOGDIR/service_${n}_$i.log" service.lua port="$ROUTER_PORT" index="$i" \
+            master="$master" max_s="$limit"
+        CLUSTER+=("$BG")
+        wait_line "$LOGDIR/service_${n}_$i.log" "$BG" REGISTERED ||
+            { UP_ERR="service $i did not register: $(tail -1 "$LOGDIR/service_${n}_$i.log")"; return 1; }
+    done
+}
+router_cases() {
+    local modes=() m try line log note ups=0 why
+    for m in hash random master broadcast; do want "router/$m" && modes+=("$m"); done
+    [ ${#modes[@]} -gt 0 ] || return 0
+    for m in "${modes[@]}"; do
+        for try in $(seq 1 "$TRIES"); do
+            if [ ${#CLUSTER[@]} -eq 0 ]; then
+                ups=$((ups + 1))
+                if ! cluster_up "$ups"; then
+                    cluster_down
+                    line="ERROR $UP_ERR"
+                    continue
+                fi
+            fi
+            log="$LOGDIR/router_${m}_client_$try.log"
+            run_fg "$log" fwd_client.lua port="$ROUTER_PORT" mode="$m" nsvc="$NSVC" secs="$SECS" \
+                window="$WINDOW" max_s="$HARD"
+            line=$(grep -m1 -E '^(RESULT|ERROR)' "$log")
+            [[ "$line" == RESULT* ]] && break
+            [ -n "$line" ] || line="ERROR client gave no result (exit by timeout?) log=$log"
+            why=$(cat "$LOGDIR"/router_"$ups".log "$LOGDIR"/service_"$ups"_*.log | grep -m1 'ERROR')
+            [ -n "$why" ] && line="$line | cluster: $why"
+            cluster_down # a fresh router and services for the next attempt
+        done
+        note=""
+        [[ "$line" == RESULT* ]] && note="sent/s=$(kv "$line" sent_rate) per_svc=$(kv "$line" per_svc)"
+        [ "$try" -gt 1 ] && note="$note attempts=$try"
+        result "router/$m" "$line" "$note"
+    done
+    cluster_down
+}
+# ----------------------------------------------------------------------- main
+T0=$(date +%s)
+GOV=$(${GO:-go} version 2>/dev/null | awk '{ print $3 }')
+echo "# luna bench suite: $LUNA ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "# host: $(uname -sr), $(nproc) cpu(s), load $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null), $(date -u +%Y-%m-%dT%H:%M:%SZ), ${GOV:-go n/a}; secs=$SECS window=$WINDOW nsvc=$NSVC tries=$TRIES"
+echo "# $REF_LINE"
+echo "# logs: $LOGDIR"
+row bench case n secs rate/s MB/s p50_us p99_us reference ratio note
+rpc_case oneway int
+rpc_case oneway s64
+rpc_case oneway s1k
+rpc_case oneway table
+rpc_case pingpong int
+router_cases
+echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise)"
+if [ "$WINDOW" != 1048576 ] || [ "$NSVC" != 3 ]; then
+    echo "# the reference figures are for window=1048576 nsvc=3: these ratios do not compare like with like"
+fi
+if [ "$FAILED" = 0 ] && [ -z "$KEEP_LOGS" ]; then rm -rf "$LOGDIR"; fi
+exit "$FAILED"

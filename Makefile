@@ -5,7 +5,7 @@ TAGS     := lua53
 BIN      := bin/luna
 FUZZTIME ?= 5s
 
-.PHONY: all build example test verify vet race crossbuild fuzz bench soak clean
+.PHONY: all build example run test verify vet race crossbuild fuzz bench soak clean
 
 all: build
 
@@ -14,6 +14,11 @@ build:
 
 example: build
 	./$(BIN) scripts/examples/hello.lua
+
+# The example cluster (scripts/cluster): 2 routers, 2 gamesvr, 2 dbagent,
+# 2 matchsvr on 127.0.0.1; Ctrl-C stops them all.
+run: build
+	LUNA=$(CURDIR)/$(BIN) scripts/cluster/run.sh
 
 # The whole suite: formatting and vet, race-enabled tests of every package
 # (the integration tests in tests/ build their own binary), the poller built

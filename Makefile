@@ -22,8 +22,9 @@ run: build
 
 # The whole suite: formatting and vet, race-enabled tests of every package
 # (the integration tests in tests/ build their own binary), the poller built
-# for the other systems, and a short run of every fuzz target.
-test: verify race crossbuild fuzz
+# for the other systems, a short run of every fuzz target, and the container
+# test when a Docker engine is present (it says SKIP otherwise).
+test: verify race crossbuild fuzz docker-test
 
 verify:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt: $$fmt"; exit 1; fi
@@ -35,7 +36,8 @@ race:
 
 crossbuild:
 	@for os in darwin freebsd windows; do \
-		echo "GOOS=$$os go vet ./netpoll/"; \
+		echo "GOOS=$$os go build+vet ./netpoll/"; \
+		GOOS=$$os CGO_ENABLED=0 $(GO) build ./netpoll/... || exit 1; \
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./netpoll/... || exit 1; \
 	done
 
@@ -60,3 +62,30 @@ soak: build
 
 clean:
 	rm -rf bin
+
+# Containers (deploy/, see deploy/README.md): a Docker engine and Docker
+# Compose (`docker compose` or `docker-compose`). The bases default to the
+# local stand-ins docker-base makes (debootstrap, no registry); set
+# BUILDER_IMAGE/RUNTIME_IMAGE (e.g. golang:1.24-bookworm, debian:bookworm-slim)
+# to build from public images. LUNA_IMAGE names the image (luna:latest).
+.PHONY: docker-base docker-build docker-up docker-down docker-logs docker-test
+
+docker-base:
+	bash deploy/base-images.sh
+
+docker-build:
+	bash deploy/build.sh
+
+docker-up: docker-build
+	bash deploy/up.sh
+
+docker-down:
+	bash deploy/compose.sh down --remove-orphans -t 10
+
+docker-logs:
+	bash deploy/compose.sh logs -f --tail=20
+
+# Build the image, run the cluster, stop and restart a router, check daemon()
+# and the HEALTHCHECK; "SKIP: no docker engine" (exit 0) without an engine.
+docker-test:
+	bash deploy/test.sh

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aarzilli/golua/lua"
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 func TestEncodeValues(t *testing.T) {
@@ -123,7 +124,7 @@ func TestDecodeValues(t *testing.T) {
 	}
 	L := newState(t)
 	for _, tt := range tests {
-		got, err := decodeRender(t, L, unhex(t, tt.hex))
+		got, err := decodeRender(t, L, corpus.Unhex(t, tt.hex))
 		if err != nil || got != tt.want {
 			t.Errorf("Decode(%s) = %q, %v; want %q", tt.hex, got, err, tt.want)
 		}
@@ -160,7 +161,7 @@ func TestDecodeMalformed(t *testing.T) {
 	L := newState(t)
 	build(t, L, `"sentinel"`)
 	for _, tt := range tests {
-		n, err := Decode(L, unhex(t, tt.hex))
+		n, err := Decode(L, corpus.Unhex(t, tt.hex))
 		if n != 0 || !errors.Is(err, ErrMalformed) || err.Error() != "archive: malformed: "+tt.reason {
 			t.Errorf("Decode(%s) = %d, %v; want malformed: %s", tt.hex, n, err, tt.reason)
 		}
@@ -301,7 +302,7 @@ func TestDispatch(t *testing.T) {
 	L.PushString("sentinel")
 	L.GetGlobal("handler")
 
-	if err := Dispatch(L, -1, unhex(t, "0301660a03026869")); err != nil {
+	if err := Dispatch(L, -1, corpus.Unhex(t, "0301660a03026869")); err != nil {
 		t.Fatal(err)
 	}
 	if got := global("last"); got != `CALL 3 "f" 1 "hi"` {
@@ -311,7 +312,7 @@ func TestDispatch(t *testing.T) {
 		t.Errorf("empty archive: %v, %s", err, global("last"))
 	}
 	// Malformed: nothing is called.
-	err := Dispatch(L, 2, unhex(t, "03016607000a08"))
+	err := Dispatch(L, 2, corpus.Unhex(t, "03016607000a08"))
 	if !errors.Is(err, ErrMalformed) || global("calls") != "2" {
 		t.Errorf("malformed: %v, calls = %s", err, global("calls"))
 	}
@@ -322,7 +323,7 @@ func TestDispatch(t *testing.T) {
 	L.Pop(1)
 
 	L.GetGlobal("failing")
-	err = Dispatch(L, -1, unhex(t, "030166"))
+	err = Dispatch(L, -1, corpus.Unhex(t, "030166"))
 	var ce *CallError
 	if !errors.As(err, &ce) || errors.Is(err, ErrMalformed) ||
 		!strings.Contains(ce.Message, "bad f") || !strings.Contains(ce.Message, "stack traceback:") {
@@ -375,7 +376,7 @@ func TestErrorsDoNotAllocate(t *testing.T) {
 	L := newState(t)
 	build(t, L, `"f", print`)
 	buf := make([]byte, 64)
-	bad := unhex(t, "03016607000a08")
+	bad := corpus.Unhex(t, "03016607000a08")
 	allocs := testing.AllocsPerRun(100, func() {
 		_, _ = Encode(L, 1, buf)
 		_, _ = Decode(L, bad)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 // Conformance with the C++ reference, case by case of golden_calls.jsonl:
@@ -50,7 +52,7 @@ const packageSize = 65535
 func TestGoldenCalls(t *testing.T) {
 	L := newState(t)
 	buf := make([]byte, packageSize)
-	cases := readJSONL[callCase](t, "golden_calls.jsonl")
+	cases := corpus.ReadJSONL[callCase](t, "testdata/golden_calls.jsonl")
 	if len(cases) != 94 {
 		t.Fatalf("%d cases, want 94", len(cases))
 	}
@@ -75,7 +77,7 @@ func TestGoldenCalls(t *testing.T) {
 			continue
 		}
 		ours := buf[:n]
-		golden := unhex(t, c.Hex)
+		golden := corpus.Unhex(t, c.Hex)
 		if golden[0] != 0 {
 			t.Fatalf("case %d: msg id %d", c.I, golden[0])
 		}
@@ -127,7 +129,7 @@ func TestGoldenCalls(t *testing.T) {
 func TestGoldenUnstableCase(t *testing.T) {
 	L := newState(t)
 	buf := make([]byte, packageSize)
-	for _, c := range readJSONL[callCase](t, "golden_calls.jsonl") {
+	for _, c := range corpus.ReadJSONL[callCase](t, "testdata/golden_calls.jsonl") {
 		if c.Stable || c.Hex == "" {
 			continue
 		}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 // malformed.jsonl keeps the first 24 bytes of each hostile input. The
@@ -89,14 +91,14 @@ var frameLevelCases = map[string]bool{
 func TestMalformedCorpus(t *testing.T) {
 	L := newState(t)
 	L.PushString("sentinel")
-	for _, c := range readJSONL[malformedLine](t, "malformed.jsonl") {
+	for _, c := range corpus.ReadJSONL[malformedLine](t, "testdata/malformed.jsonl") {
 		m, ok := malformedArchives[c.Name]
 		if !ok {
 			if !frameLevelCases[c.Name] {
 				t.Errorf("%s: not covered", c.Name)
 			}
 			// Whatever the head is, decoding it as an archive must not hurt.
-			n, _ := Decode(L, unhex(t, c.HeadHex))
+			n, _ := Decode(L, corpus.Unhex(t, c.HeadHex))
 			L.SetTop(1)
 			_ = n
 			continue

@@ -1,40 +1,15 @@
 package wire
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"testing"
+
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 // Helpers shared by the tests: the captured files in testdata/ and a model of
 // a stream's receive loop.
-
-// readJSONL decodes every line of a testdata file into a T.
-func readJSONL[T any](t testing.TB, name string) []T {
-	t.Helper()
-	f, err := os.Open("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<22)
-	for sc.Scan() {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // forwardLine is one line of golden_forward.jsonl.
 type forwardLine struct {
@@ -171,7 +146,7 @@ func malformedBytes(name string) [][]byte {
 }
 
 func TestMalformedCorpusRebuilt(t *testing.T) {
-	for _, c := range readJSONL[malformedLine](t, "malformed.jsonl") {
+	for _, c := range corpus.ReadJSONL[malformedLine](t, "testdata/malformed.jsonl") {
 		chunks := malformedBytes(c.Name)
 		if chunks == nil {
 			t.Errorf("%s: no recipe", c.Name)

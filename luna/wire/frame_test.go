@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 func TestParseFrame(t *testing.T) {
@@ -39,7 +41,7 @@ func TestParseFrame(t *testing.T) {
 		{"negative cache acts as 0", "0c", -5, 0, 0, FrameTooLarge},
 	}
 	for _, tt := range tests {
-		h, n, st := ParseFrame(unhex(t, tt.hex), tt.cache)
+		h, n, st := ParseFrame(corpus.Unhex(t, tt.hex), tt.cache)
 		if h != tt.h || n != tt.n || st != tt.status {
 			t.Errorf("%s: ParseFrame(%s, %d) = %d, %d, %v; want %d, %d, %v",
 				tt.name, tt.hex, tt.cache, h, n, st, tt.h, tt.n, tt.status)
@@ -121,7 +123,7 @@ func TestParseFrameMalformedCorpus(t *testing.T) {
 		"forward_master_group_300":       {1, FrameNeedMore},
 		"nested_20000":                   {1, FrameNeedMore},
 	}
-	for _, c := range readJSONL[malformedLine](t, "malformed.jsonl") {
+	for _, c := range corpus.ReadJSONL[malformedLine](t, "testdata/malformed.jsonl") {
 		s := &stream{cache: DefaultCache}
 		for _, chunk := range malformedBytes(c.Name) {
 			s.feed(chunk)
@@ -159,7 +161,7 @@ func TestSplitMsgID(t *testing.T) {
 		{"ffffffffffffffffffff01", 0, "", ErrVarint},
 	}
 	for _, tt := range tests {
-		id, rest, err := SplitMsgID(unhex(t, tt.hex))
+		id, rest, err := SplitMsgID(corpus.Unhex(t, tt.hex))
 		if id != tt.id || hex.EncodeToString(rest) != tt.rest || err != tt.err {
 			t.Errorf("SplitMsgID(%s) = %d, %x, %v; want %d, %s, %v", tt.hex, id, rest, err, tt.id, tt.rest, tt.err)
 		}
@@ -223,7 +225,7 @@ func TestParseForward(t *testing.T) {
 		{"", Forward{}, "", ErrTruncated},
 	}
 	for _, tt := range tests {
-		f, archive, err := ParseForward(unhex(t, tt.hex))
+		f, archive, err := ParseForward(corpus.Unhex(t, tt.hex))
 		if f != tt.f || hex.EncodeToString(archive) != tt.archive || !errors.Is(err, tt.err) {
 			t.Errorf("ParseForward(%s) = %+v, %x, %v; want %+v, %s, %v", tt.hex, f, archive, err, tt.f, tt.archive, tt.err)
 		}
@@ -260,11 +262,11 @@ func TestAppendForwardHeader(t *testing.T) {
 func TestGoldenForward(t *testing.T) {
 	archives := map[string]bool{}
 	var routed int
-	for _, g := range readJSONL[forwardLine](t, "golden_forward.jsonl") {
+	for _, g := range corpus.ReadJSONL[forwardLine](t, "testdata/golden_forward.jsonl") {
 		if g.Hex == "" {
 			continue
 		}
-		frame := unhex(t, g.LenHex+g.Hex)
+		frame := corpus.Unhex(t, g.LenHex+g.Hex)
 		h, n, st := ParseFrame(frame, DefaultCache)
 		if st != FrameComplete || h != len(g.LenHex)/2 || h+n != len(frame) {
 			t.Errorf("%s %s: ParseFrame = %d, %d, %v", g.Direction, g.Lua, h, n, st)
@@ -354,8 +356,8 @@ func TestHash(t *testing.T) {
 }
 
 func TestParsersDoNotAllocate(t *testing.T) {
-	frame := unhex(t, "140502bfa4a7260301660d0308686173685f737472")
-	bad := unhex(t, "02ac02030166")
+	frame := corpus.Unhex(t, "140502bfa4a7260301660d0308686173685f737472")
+	bad := corpus.Unhex(t, "02ac02030166")
 	var hdr [MaxCallHeaderLen]byte
 	var sink int
 	allocs := testing.AllocsPerRun(100, func() {

@@ -3,6 +3,8 @@ package wire
 import (
 	"bytes"
 	"testing"
+
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 // Seed corpora live in testdata/fuzz/<Target>/, built from golden_calls.jsonl,
@@ -10,14 +12,14 @@ import (
 // added here so the seeds follow the capture.
 
 func addForwardSeeds(f *testing.F, withHeader bool) {
-	for _, g := range readJSONL[forwardLine](f, "golden_forward.jsonl") {
+	for _, g := range corpus.ReadJSONL[forwardLine](f, "testdata/golden_forward.jsonl") {
 		if g.Hex == "" {
 			continue
 		}
 		if withHeader {
-			f.Add(unhex(f, g.LenHex+g.Hex))
+			f.Add(corpus.Unhex(f, g.LenHex+g.Hex))
 		} else {
-			f.Add(unhex(f, g.Hex))
+			f.Add(corpus.Unhex(f, g.Hex))
 		}
 	}
 }

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/luna-go/luna/internal/corpus"
 )
 
 var updateSeeds = flag.Bool("update-seeds", false, "rewrite the fuzz seeds derived from testdata/*.jsonl")
@@ -19,14 +19,14 @@ var updateSeeds = flag.Bool("update-seeds", false, "rewrite the fuzz seeds deriv
 // lives in cbind/archive/testdata.
 func fuzzSeeds(t *testing.T) map[string]map[string][]byte {
 	frames, payloads := map[string][]byte{}, map[string][]byte{}
-	for i, g := range readJSONL[forwardLine](t, "golden_forward.jsonl") {
+	for i, g := range corpus.ReadJSONL[forwardLine](t, "testdata/golden_forward.jsonl") {
 		if g.Hex != "" {
 			name := fmt.Sprintf("fwd_%02d", i)
-			frames[name] = unhex(t, g.LenHex+g.Hex)
-			payloads[name] = unhex(t, g.Hex)
+			frames[name] = corpus.Unhex(t, g.LenHex+g.Hex)
+			payloads[name] = corpus.Unhex(t, g.Hex)
 		}
 	}
-	for _, c := range readJSONL[malformedLine](t, "malformed.jsonl") {
+	for _, c := range corpus.ReadJSONL[malformedLine](t, "testdata/malformed.jsonl") {
 		b := bytes.Join(malformedBytes(c.Name), nil)
 		name := "malformed_" + strings.NewReplacer("^", "", "-", "_").Replace(c.Name)
 		if n, k := Uvarint(b); k > 0 && uint64(len(b)-k) >= n && n < 4096 {
@@ -44,34 +44,7 @@ func fuzzSeeds(t *testing.T) map[string]map[string][]byte {
 // files give; -update-seeds rewrites them.
 func TestSeedCorpus(t *testing.T) {
 	for target, seeds := range fuzzSeeds(t) {
-		for name, want := range seeds {
-			path := filepath.Join("testdata", "fuzz", target, name)
-			if *updateSeeds {
-				text := "go test fuzz v1\n[]byte(" + strconv.Quote(string(want)) + ")\n"
-				if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			got, err := readSeed(path)
-			if err != nil || !bytes.Equal(got, want) {
-				t.Errorf("%s: %v (run go test -run TestSeedCorpus -update-seeds)", path, err)
-			}
-		}
+		corpus.CheckSeeds(t, filepath.Join("testdata", "fuzz", target), seeds, *updateSeeds,
+			"go test -run TestSeedCorpus -update-seeds")
 	}
-}
-
-// readSeed reads a one-[]byte fuzz corpus file.
-func readSeed(path string) ([]byte, error) {
-	text, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	body, ok := strings.CutPrefix(string(text), "go test fuzz v1\n[]byte(")
-	body, ok2 := strings.CutSuffix(strings.TrimSpace(body), ")")
-	if !ok || !ok2 {
-		return nil, fmt.Errorf("not a []byte corpus file")
-	}
-	s, err := strconv.Unquote(body)
-	return []byte(s), err
 }

@@ -7,16 +7,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
-)
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+	"github.com/luna-go/luna/internal/corpus"
+)
 
 func TestUvarint(t *testing.T) {
 	tests := []struct {
@@ -41,7 +34,7 @@ func TestUvarint(t *testing.T) {
 		{"ffffffffffffffffffff01", 0, -1, "golden overlong_varint_11"},
 	}
 	for _, tt := range tests {
-		v, n := Uvarint(unhex(t, tt.hex))
+		v, n := Uvarint(corpus.Unhex(t, tt.hex))
 		if v != tt.v || n != tt.n {
 			t.Errorf("Uvarint(%s) = %d, %d; want %d, %d (%s)", tt.hex, v, n, tt.v, tt.n, tt.note)
 		}
@@ -95,7 +88,7 @@ func TestSvarint(t *testing.T) {
 		if got := hex.EncodeToString(AppendSvarint(nil, tt.v)); got != tt.hex {
 			t.Errorf("AppendSvarint(%d) = %s, want %s", tt.v, got, tt.hex)
 		}
-		v, n := Svarint(unhex(t, tt.hex))
+		v, n := Svarint(corpus.Unhex(t, tt.hex))
 		if v != tt.v || n != len(tt.hex)/2 {
 			t.Errorf("Svarint(%s) = %d, %d; want %d", tt.hex, v, n, tt.v)
 		}

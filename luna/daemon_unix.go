@@ -7,28 +7,29 @@ import (
 	"syscall"
 )
 
-// daemonParentPipe is the write end of the pipe the background copy waits
-// on; it is kept referenced so that it closes only when this process exits.
-var daemonParentPipe *os.File
-
 // startDaemonCopy starts the background copy: same executable and
 // arguments, a new session, envDaemonChild set, and the read end of a pipe
-// as fd 3 that reaches EOF when this process exits.
+// as fd 3 that reaches EOF when this process exits. The write end is a raw
+// descriptor (no *os.File whose finalizer could close it early) that stays
+// open until the exit.
 func startDaemonCopy(noclose bool) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	r, w, err := os.Pipe()
-	if err != nil {
+	var p [2]int
+	if err := syscall.Pipe(p[:]); err != nil {
 		return err
 	}
+	syscall.CloseOnExec(p[0])
+	syscall.CloseOnExec(p[1])
+	r := os.NewFile(uintptr(p[0]), "daemon-parent")
 	defer r.Close()
 	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, r}
 	if !noclose {
 		null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 		if err != nil {
-			w.Close()
+			syscall.Close(p[1])
 			return err
 		}
 		defer null.Close()
@@ -42,10 +43,7 @@ func startDaemonCopy(noclose bool) error {
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	})
 	if err != nil {
-		w.Close()
-		return err
+		syscall.Close(p[1])
 	}
-	// w stays open until this process exits: that is the child's signal.
-	daemonParentPipe = w
-	return nil
+	return err
 }

@@ -360,7 +360,7 @@ func TestRoundTrip(t *testing.T) {
 		L.SetTop(0)
 		n := build(t, L, expr)
 		want := renderTop(t, L, n)
-		n = build(t, L, expr)
+		build(t, L, expr) // the same values again, fresh objects
 		k, err := Encode(L, 1, buf)
 		if err != nil {
 			t.Fatalf("Encode(%s): %v", expr, err)

@@ -48,7 +48,7 @@ func (s *socketStream) dial(addr netip.Addr, port int) {
 		return
 	}
 	s.attach(ns)
-	if len(s.pre) > 0 {
+	if len(s.pre) > 0 && !s.dead {
 		if err := ns.Append(s.pre); err != nil {
 			s.fail(errSendCacheFull)
 			return
@@ -112,29 +112,25 @@ func (s *socketStream) receive() {
 		}
 		consumed, status, reason := s.receiveCalls(buf)
 		if s.dead {
-			return
+			break
 		}
 		s.ns.Consume(consumed)
-		switch status {
-		case batchMalformed:
+		if status == batchMalformed {
 			s.mgr.drops.note(s, archive.MalformedError(reason).Error())
 			continue
-		case batchOther:
-			if s.parseFrame() {
-				continue
-			}
 		}
-		break
+		if status != batchOther || !s.parseFrame() {
+			break
+		}
 	}
-	if readErr != nil && !s.dead {
-		s.mgr.flushForwards()
+	s.mgr.flushForwards() // before anything can move this stream's buffer
+	switch {
+	case s.dead:
+	case readErr != nil:
 		s.fail(netpoll.KindOf(readErr).String())
-		return
-	}
-	if !s.dead {
+	default:
 		s.trackPartial(len(s.ns.Buffered()) > 0)
 	}
-	s.mgr.flushForwards()
 }
 
 // flushForwards writes the frames the router forwarded to this stream

@@ -2,7 +2,11 @@
 
 package netpoll
 
-import "golang.org/x/sys/unix"
+import (
+	"math"
+
+	"golang.org/x/sys/unix"
+)
 
 // maxIov caps the chunks handed to one writev. Darwin system calls go
 // through libSystem, so this uses unix.Writev, which builds its iovec array
@@ -15,21 +19,9 @@ type iovScratch [maxIov][]byte
 // off, at most maxIov of them, with one system call. It returns how many
 // bytes it offered and how many the socket took.
 func (v *iovScratch) writev(fd FD, bufs [][]byte, off int) (tried, n int, err error) {
-	cnt := 0
-	for i, b := range bufs {
-		if i == 0 {
-			b = b[off:]
-		}
-		if len(b) == 0 {
-			continue
-		}
-		if cnt == len(v) {
-			break
-		}
-		v[cnt] = b
-		cnt++
-		tried += len(b)
-	}
+	cnt, tried := gatherChunks(bufs, off, len(v), math.MaxInt, func(k int, b []byte) {
+		v[k] = b
+	})
 	if cnt == 0 {
 		return 0, 0, nil
 	}

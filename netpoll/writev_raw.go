@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"math"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -20,22 +21,10 @@ type iovScratch [maxIov]unix.Iovec
 // off, at most maxIov of them, with one system call. It returns how many
 // bytes it offered and how many the socket took.
 func (v *iovScratch) writev(fd FD, bufs [][]byte, off int) (tried, n int, err error) {
-	cnt := 0
-	for i, b := range bufs {
-		if i == 0 {
-			b = b[off:]
-		}
-		if len(b) == 0 {
-			continue
-		}
-		if cnt == len(v) {
-			break
-		}
-		v[cnt].Base = &b[0]
-		v[cnt].SetLen(len(b))
-		cnt++
-		tried += len(b)
-	}
+	cnt, tried := gatherChunks(bufs, off, len(v), math.MaxInt, func(k int, b []byte) {
+		v[k].Base = &b[0]
+		v[k].SetLen(len(b))
+	})
 	if cnt == 0 {
 		return 0, 0, nil
 	}

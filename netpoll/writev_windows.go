@@ -14,28 +14,9 @@ type iovScratch [maxIov]windows.WSABuf
 // off, at most maxIov of them, with one WSASend. It returns how many bytes
 // it offered and how many the socket took.
 func (v *iovScratch) writev(fd FD, bufs [][]byte, off int) (tried, n int, err error) {
-	cnt := 0
-	for i, b := range bufs {
-		if i == 0 {
-			b = b[off:]
-		}
-		if len(b) == 0 {
-			continue
-		}
-		if cnt == len(v) {
-			break
-		}
-		cut := len(b) > maxWSABuf
-		if cut {
-			b = b[:maxWSABuf]
-		}
-		v[cnt] = windows.WSABuf{Len: uint32(len(b)), Buf: &b[0]}
-		cnt++
-		tried += len(b)
-		if cut {
-			break // the rest of this chunk goes first in the next call
-		}
-	}
+	cnt, tried := gatherChunks(bufs, off, len(v), maxWSABuf, func(k int, b []byte) {
+		v[k] = windows.WSABuf{Len: uint32(len(b)), Buf: &b[0]}
+	})
 	if cnt == 0 {
 		return 0, 0, nil
 	}

@@ -217,3 +217,16 @@ func (p *Poller) forget(fd FD) {
 		}
 	}
 }
+
+// seqCounter numbers a poller's registrations, so that an event carrying
+// the sequence of an earlier registration of a reused descriptor is
+// recognised and dropped. 0 is never handed out: it means "none".
+type seqCounter uint32
+
+func (c *seqCounter) next() uint32 {
+	*c++
+	if *c == 0 {
+		*c = 1
+	}
+	return uint32(*c)
+}

@@ -18,7 +18,7 @@ type sysPoller struct {
 	wakefd int // eventfd, non-blocking
 	raw    []unix.EpollEvent
 	regs   []epollReg // indexed by descriptor; seq 0 = free
-	seq    uint32
+	seq    seqCounter
 	stale  uint64 // events dropped for a stale sequence number
 }
 
@@ -89,14 +89,6 @@ func readyOf(bits uint32) Ready {
 	return r
 }
 
-func (s *sysPoller) nextSeq() uint32 {
-	s.seq++
-	if s.seq == 0 {
-		s.seq = 1
-	}
-	return s.seq
-}
-
 func (s *sysPoller) reg(fd int) *epollReg {
 	if fd < 0 || fd >= len(s.regs) || s.regs[fd].seq == 0 {
 		return nil
@@ -108,7 +100,7 @@ func (s *sysPoller) add(fd int, in Interest, user any) error {
 	if fd < 0 || fd > 1<<30 {
 		return os.NewSyscallError("epoll_ctl", unix.EBADF)
 	}
-	seq := s.nextSeq()
+	seq := s.seq.next()
 	ev := unix.EpollEvent{Events: epollBits(in), Fd: int32(fd), Pad: int32(seq)}
 	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)

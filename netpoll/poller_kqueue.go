@@ -27,7 +27,7 @@ type sysPoller struct {
 	changes [2]unix.Kevent_t
 	ts      unix.Timespec
 	regs    []*kqReg // indexed by descriptor
-	seq     uint32
+	seq     seqCounter
 	stale   uint64 // events dropped for an earlier registration
 }
 
@@ -88,14 +88,6 @@ func (s *sysPoller) close() error {
 	return nil
 }
 
-func (s *sysPoller) nextSeq() uint32 {
-	s.seq++
-	if s.seq == 0 {
-		s.seq = 1
-	}
-	return s.seq
-}
-
 func (s *sysPoller) reg(fd int) *kqReg {
 	if fd < 0 || fd >= len(s.regs) {
 		return nil
@@ -134,7 +126,7 @@ func (s *sysPoller) add(fd int, in Interest, user any) error {
 	if fd < 0 || fd > 1<<30 {
 		return os.NewSyscallError("kevent", unix.EBADF)
 	}
-	r := &kqReg{user: user, fd: fd, seq: s.nextSeq(), in: in}
+	r := &kqReg{user: user, fd: fd, seq: s.seq.next(), in: in}
 	if err := s.apply(r, in); err != nil {
 		// The first knote may exist already; it must not outlive r.
 		s.deleteKnotes(fd)

@@ -38,22 +38,30 @@ static int luna_batch_k(lua_State *L) {
 	const unsigned char *buf = run->buf;
 	size_t n = run->n;
 	while (run->pos < n) {
-		// uvarint length of at most 3 bytes (payloads < 2 MiB); longer: Go's parser
+		// the length: a uvarint of at most 10 bytes whose 10th byte is 0 or 1,
+		// as luna/wire parses it; anything else is left to Go's parser
 		uint64_t len = 0;
 		size_t h = 0, pos = run->pos;
-		int shift = 0;
 		for (;;) {
-			if (pos + h >= n) { run->status = BATCH_NEED_MORE; return 0; }
-			unsigned char c = buf[pos + h++];
-			len |= (uint64_t)(c & 0x7f) << shift;
+			// an incomplete header: Go's parser can tell a length that can
+			// never fit before the rest arrives
+			if (pos + h >= n) { run->status = BATCH_OTHER; return 0; }
+			unsigned char c = buf[pos + h];
+			len |= (uint64_t)(c & 0x7f) << (7 * h);
+			h++;
 			if (!(c & 0x80)) break;
-			shift += 7;
-			if (h == 3) { run->status = BATCH_OTHER; return 0; }
+			if (h == 10) { run->status = BATCH_OTHER; return 0; }
 		}
-		if (len == 0 || len > run->max_payload) { run->status = BATCH_OTHER; return 0; }
+		if ((h == 10 && buf[pos + 9] > 1) || len == 0 || len > run->max_payload) {
+			run->status = BATCH_OTHER;
+			return 0;
+		}
 		if (n - pos - h < len) { run->status = BATCH_NEED_MORE; return 0; }
 		const unsigned char *payload = buf + pos + h;
-		if (payload[0] != 0) { run->status = BATCH_OTHER; return 0; }
+		// msg id 0 (remote_call), also in its non-canonical forms 80.. 00
+		size_t k = 0;
+		while (k < len && k < 9 && payload[k] == 0x80) k++;
+		if (k >= len || payload[k] != 0) { run->status = BATCH_OTHER; return 0; }
 		run->pos = pos + h + (size_t)len;
 		run->out->frames++;
 		int t = lua_getfield(L, 2, "on_call");
@@ -62,7 +70,7 @@ static int luna_batch_k(lua_State *L) {
 			t = lua_getfield(L, 2, "on_recv");
 		}
 		if (t == LUA_TFUNCTION) {
-			int64_t r = luna_ar_push(L, payload + 1, (size_t)len - 1);
+			int64_t r = luna_ar_push(L, payload + k + 1, (size_t)len - k - 1);
 			if (r < 0) {
 				lua_pop(L, 1);
 				run->out->reason = (int)-r;
@@ -93,9 +101,10 @@ static void luna_print_error(lua_State *L) {
 // luna_dispatch_calls runs on_call (or on_recv) of the stream whose shadow
 // table is at stack index tbl for every complete remote_call frame at the
 // start of buf[0..n), in one crossing from Go and under one lua_pcall for
-// the whole run of frames. It stops before a frame that is incomplete, that
-// is not a remote_call, or whose length header is anything but a short
-// valid varint (Go parses those); after a frame with a malformed archive (Go
+// the whole run of frames: every remote_call is dispatched here. It stops
+// before a frame that is incomplete, that is not a remote_call, or whose
+// length is not valid for the receive cache (Go parses those and kills the
+// stream or forwards the frame); after a frame with a malformed archive (Go
 // counts and logs it); and when *dead becomes non-zero (a callback closed
 // the stream). A Lua error raised by a callback is printed with its
 // traceback and the next frame goes on under a new protected call.

@@ -100,8 +100,8 @@ func (s *socketStream) handle(ready netpoll.Ready) {
 }
 
 // receive reads what the socket has and handles every complete frame:
-// runs of remote_call frames go to Lua in one crossing (receiveCalls), any
-// other frame through parseFrame. Frames that arrived before an EOF are
+// remote_call frames go to Lua in one crossing per run (receiveCalls), any
+// other frame, and any header receiveCalls leaves, through parseFrame. Frames that arrived before an EOF are
 // handled before connection_lost.
 func (s *socketStream) receive() {
 	_, readErr := s.ns.ReadAvailable()
@@ -206,40 +206,17 @@ func (s *socketStream) parseFrame() bool {
 	return true
 }
 
-// frame handles one frame payload: a call for Lua or a frame to forward.
+// frame handles one frame payload that is not a remote_call (those all go
+// to Lua through receiveCalls): a frame to forward, or one to drop.
 func (s *socketStream) frame(payload []byte) {
-	id, body, err := wire.SplitMsgID(payload)
+	id, _, err := wire.SplitMsgID(payload)
 	switch {
 	case err != nil:
 		s.mgr.drops.note(s, err.Error())
-	case id == wire.RemoteCall:
-		s.dispatch(body)
 	case id.IsForward():
 		s.mgr.forward(s, payload)
 	default:
 		s.mgr.drops.note(s, "unknown message id "+id.String())
-	}
-}
-
-// dispatch decodes a call and runs on_call (or the seed README's on_recv)
-// with its values. A malformed archive calls nothing and is counted.
-func (s *socketStream) dispatch(body []byte) {
-	rt := s.mgr.rt
-	L := rt.L
-	top := L.GetTop()
-	defer L.SetTop(top)
-	rt.classes.stream.Push(s)
-	if !pushCallback(L, -1) {
-		return
-	}
-	err := archive.Dispatch(L, -1, body)
-	var ce *archive.CallError
-	switch {
-	case err == nil:
-	case errors.As(err, &ce):
-		logLine(ce.Message)
-	default:
-		s.mgr.drops.note(s, err.Error())
 	}
 }
 

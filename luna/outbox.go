@@ -187,7 +187,7 @@ type outbox struct {
 func (m *socketMgr) attachOutbox(L *lua.State, idx int) error {
 	m.out.handle = cgo.NewHandle(m)
 	m.out.c = C.luna_outbox_new(luaState(L), C.int(idx), C.uintptr_t(m.out.handle))
-	if C.luna_outbox_size(m.out.c, C.size_t(m.packageSize)) != 0 {
+	if C.luna_outbox_size(m.out.c, C.size_t(defaultPackageSize)) != 0 {
 		return errNoMemory
 	}
 	return nil
@@ -235,6 +235,12 @@ func (o *outbox) releaseSlot(s *socketStream) {
 	o.slots[s.slot] = nil
 	o.free = append(o.free, s.slot)
 	s.slot = -1
+}
+
+// scratch is the buffer one archive is encoded into: package-size bytes
+// of C memory, valid until the next resize.
+func (o *outbox) scratch() []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(o.c.scratch)), int(o.c.pkg))
 }
 
 // resize follows set_package_size.

@@ -47,33 +47,31 @@ const (
 // streams opened through it, and a route table. All of it belongs to the
 // Lua thread; callbacks run only inside wait.
 type socketMgr struct {
-	rt          *Runtime
-	poller      *netpoll.Poller
-	maxConn     int
-	open        int // listeners + streams that count against maxConn
-	nextToken   uint32
-	streams     map[uint32]*socketStream
-	listeners   map[*socketListener]struct{}
-	routes      *router.Table
-	packageSize int
-	encodeBuf   []byte // archive scratch, packageSize bytes
-	events      []netpoll.Event
-	dirty       []*socketStream            // streams with output to flush at the end of a batch
-	timed       map[*socketStream]struct{} // streams with a deadline: set_timeout or a partial frame
-	frameLimit  time.Duration              // how long a started frame may take to complete
-	resolver    *resolver
-	inWait      bool
-	busy        bool // the last poll returned events: spin before blocking
-	closed      bool
-	stopWaking  func()
-	targets     []uint32                    // broadcast scratch
-	fwdTargets  []*socketStream             // streams with a forward batch (deliver)
-	callHdr     [wire.MaxCallHeaderLen]byte // header scratch of deliver
-	sendHdr     [wire.MaxHeaderLen]byte     // header scratch of sendArchive
-	batch       batchResult                 // result of luna_dispatch_calls
-	failed      []failure                   // streams that died, waiting for their on_error
-	out         outbox                      // where stream.call encodes, in C
-	drops       dropLog
+	rt         *Runtime
+	poller     *netpoll.Poller
+	maxConn    int
+	open       int // listeners + streams that count against maxConn
+	nextToken  uint32
+	streams    map[uint32]*socketStream
+	listeners  map[*socketListener]struct{}
+	routes     *router.Table
+	events     []netpoll.Event
+	dirty      []*socketStream            // streams with output to flush at the end of a batch
+	timed      map[*socketStream]struct{} // streams with a deadline: set_timeout or a partial frame
+	frameLimit time.Duration              // how long a started frame may take to complete
+	resolver   *resolver
+	inWait     bool
+	busy       bool // the last poll returned events: spin before blocking
+	closed     bool
+	stopWaking func()
+	targets    []uint32                    // broadcast scratch
+	fwdTargets []*socketStream             // streams with a forward batch (deliver)
+	callHdr    [wire.MaxCallHeaderLen]byte // header scratch of deliver
+	sendHdr    [wire.MaxHeaderLen]byte     // header scratch of sendArchive
+	batch      batchResult                 // result of luna_dispatch_calls
+	failed     []failure                   // streams that died, waiting for their on_error
+	out        outbox                      // where stream.call encodes, in C
+	drops      dropLog
 }
 
 // failure is a stream's on_error(reason), delivered between callbacks.
@@ -96,17 +94,15 @@ func (rt *Runtime) createSocketMgr(L *lua.State) int {
 		return pushFail(L, err.Error())
 	}
 	m := &socketMgr{
-		rt:          rt,
-		poller:      p,
-		maxConn:     int(min(int64(maxConn), 1<<30)),
-		streams:     map[uint32]*socketStream{},
-		listeners:   map[*socketListener]struct{}{},
-		routes:      router.New(uint64(time.Now().UnixNano())),
-		packageSize: defaultPackageSize,
-		encodeBuf:   make([]byte, defaultPackageSize),
-		events:      make([]netpoll.Event, eventBatch),
-		timed:       map[*socketStream]struct{}{},
-		frameLimit:  rt.frameTimeout,
+		rt:         rt,
+		poller:     p,
+		maxConn:    int(min(int64(maxConn), 1<<30)),
+		streams:    map[uint32]*socketStream{},
+		listeners:  map[*socketListener]struct{}{},
+		routes:     router.New(uint64(time.Now().UnixNano())),
+		events:     make([]netpoll.Event, eventBatch),
+		timed:      map[*socketStream]struct{}{},
+		frameLimit: rt.frameTimeout,
 	}
 	m.resolver = newResolver(func() { p.Wake() })
 	m.stopWaking = rt.signal.addWaker(func() { p.Wake() })
@@ -245,11 +241,7 @@ func (m *socketMgr) setPackageSize(n int64) {
 	if n <= 0 || n > 1<<30 {
 		return
 	}
-	if m.out.resize(int(n)) != nil {
-		return
-	}
-	m.packageSize = int(n)
-	m.encodeBuf = make([]byte, n)
+	m.out.resize(int(n)) // out of memory: the old size stays
 }
 
 // setCompressSize is mgr.set_compress_size(n): accepted and ignored; the
@@ -387,13 +379,15 @@ func (m *socketMgr) flushDirty() {
 }
 
 // encode serializes the Lua values from index first to the top into the
-// manager's scratch buffer.
+// outbox's archive scratch (package-size bytes), which stream.call's C code
+// uses the same way; the two never run at once.
 func (m *socketMgr) encode(L *lua.State, first int) ([]byte, error) {
-	n, err := archive.Encode(L, first, m.encodeBuf)
+	buf := m.out.scratch()
+	n, err := archive.Encode(L, first, buf)
 	if err != nil {
 		return nil, err
 	}
-	return m.encodeBuf[:n], nil
+	return buf[:n], nil
 }
 
 // forward delivers a forward frame received by this manager (wire.md,

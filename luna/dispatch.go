@@ -161,7 +161,7 @@ func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, rea
 	status = C.luna_dispatch_calls(
 		(*C.lua_State)(unsafe.Pointer(L.GetState())), -1,
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
-		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.deadFlag)), out)
+		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.closed)), out)
 	L.SetTop(top)
 	if out.frames > 0 {
 		s.lastRecv = time.Now()

@@ -45,7 +45,7 @@ func (m *socketMgr) flushAll() (bytes, streams int) {
 		}
 		s.flush()
 		pending := len(s.pre)
-		if s.ns != nil && !s.dead {
+		if s.ns != nil && !s.dead() {
 			pending += s.ns.Pending()
 		}
 		if pending > 0 {

@@ -13,9 +13,10 @@ const dropLogEvery = time.Second
 // bad forward header) and logs them with the peer's address, at most one
 // line per second; the line says how many were dropped since the last one.
 type dropLog struct {
-	total    uint64
-	unlogged uint64
-	last     time.Time
+	total     uint64
+	unlogged  uint64
+	last      time.Time
+	lastEvent time.Time // of logf, rate-limited on its own
 }
 
 // note counts one dropped frame from s.
@@ -30,10 +31,12 @@ func (d *dropLog) note(s *socketStream, reason string) {
 	}
 }
 
-// logf logs a manager event with the same rate limit.
+// logf logs a manager event (a refused connection, an accept error), at
+// most one line per second, apart from the drop lines' limit so that one
+// kind of line never hides the other.
 func (d *dropLog) logf(format string, args ...any) {
-	if now := time.Now(); now.Sub(d.last) >= dropLogEvery {
+	if now := time.Now(); now.Sub(d.lastEvent) >= dropLogEvery {
 		logLine("luna: " + fmt.Sprintf(format, args...))
-		d.last = now
+		d.lastEvent = now
 	}
 }

@@ -265,7 +265,7 @@ func (m *socketMgr) drain() {
 		frame := buf[off+8 : off+8+n]
 		off += 8 + n
 		if slot < len(o.slots) {
-			if s := o.slots[slot]; s != nil && !s.dead {
+			if s := o.slots[slot]; s != nil && !s.dead() {
 				s.send(frame, nil)
 			}
 		}

@@ -73,7 +73,7 @@ func (r *resolver) deliver(m *socketMgr) {
 	r.mu.Unlock()
 	for _, res := range done {
 		s := m.streams[res.token]
-		if s == nil || s.dead || !s.resolving {
+		if s == nil || s.dead() || !s.resolving {
 			continue
 		}
 		s.resolving = false

@@ -2,7 +2,6 @@ package luna
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/luna-go/luna/netpoll"
 )
@@ -39,7 +38,7 @@ func (l *socketListener) acceptReady() {
 		}
 		s := m.newStream(ns.RemoteIP())
 		s.attach(ns)
-		if s.dead {
+		if s.dead() {
 			continue
 		}
 		L := m.rt.L
@@ -64,6 +63,3 @@ func (l *socketListener) shut() {
 
 // close is listener.close().
 func (l *socketListener) close() { l.shut() }
-
-// String names the listener in logs.
-func (l *socketListener) String() string { return fmt.Sprintf("listener :%d", l.Port) }

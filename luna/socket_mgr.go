@@ -426,7 +426,7 @@ func (m *socketMgr) deliver(token uint32, archiveBytes []byte) {
 		return
 	}
 	s := m.streams[token]
-	if s == nil || s.dead {
+	if s == nil || s.dead() {
 		return
 	}
 	n := wire.PutCallHeader(&m.callHdr, len(archiveBytes))

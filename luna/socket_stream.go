@@ -27,12 +27,14 @@ type socketStream struct {
 	resolving bool
 	pre       []byte   // calls made while the name is being resolved
 	dirty     bool     // queued in mgr.dirty
-	dead      bool     // closed or failed: no more callbacks
-	deadFlag  int32    // dead, for the C dispatch loop (receiveCalls)
+	closed    int32    // 1 once closed or failed: no more callbacks (read by the C dispatch loop)
 	slot      int      // index in the manager's outbox; -1: none
 	fwdIov    [][]byte // forwarded frames waiting for one writev: header, body, ...
 	fwdHdr    []byte   // the headers fwdIov points into
 }
+
+// dead reports whether the stream was closed or failed.
+func (s *socketStream) dead() bool { return s.closed != 0 }
 
 // flushThreshold is how many queued bytes make a call write at once instead
 // of waiting for the end of the batch: large enough to coalesce many small
@@ -48,7 +50,7 @@ func (s *socketStream) dial(addr netip.Addr, port int) {
 		return
 	}
 	s.attach(ns)
-	if len(s.pre) > 0 && !s.dead {
+	if len(s.pre) > 0 && !s.dead() {
 		if err := ns.Append(s.pre); err != nil {
 			s.fail(errSendCacheFull)
 			return
@@ -70,7 +72,7 @@ func (s *socketStream) attach(ns *netpoll.Stream) {
 
 // handle runs the callbacks a readiness event calls for.
 func (s *socketStream) handle(ready netpoll.Ready) {
-	if s.dead || s.ns == nil {
+	if s.dead() || s.ns == nil {
 		return
 	}
 	if s.ns.Connecting() {
@@ -84,7 +86,7 @@ func (s *socketStream) handle(ready netpoll.Ready) {
 		s.lastRecv = time.Now()
 		s.mgr.markDirty(s)
 		s.callback("on_connected")
-		if s.dead {
+		if s.dead() {
 			return
 		}
 	}
@@ -105,13 +107,13 @@ func (s *socketStream) handle(ready netpoll.Ready) {
 // handled before connection_lost.
 func (s *socketStream) receive() {
 	_, readErr := s.ns.ReadAvailable()
-	for !s.dead {
+	for !s.dead() {
 		buf := s.ns.Buffered()
 		if len(buf) == 0 {
 			break
 		}
 		consumed, status, reason := s.receiveCalls(buf)
-		if s.dead {
+		if s.dead() {
 			break
 		}
 		s.ns.Consume(consumed)
@@ -125,7 +127,7 @@ func (s *socketStream) receive() {
 	}
 	s.mgr.flushForwards() // before anything can move this stream's buffer
 	switch {
-	case s.dead:
+	case s.dead():
 	case readErr != nil:
 		s.fail(netpoll.KindOf(readErr).String())
 	default:
@@ -140,7 +142,7 @@ func (s *socketStream) flushForwards() {
 	if len(s.fwdIov) == 0 {
 		return
 	}
-	if !s.dead {
+	if !s.dead() {
 		if err := s.ns.Writev(s.fwdIov...); err != nil {
 			s.fail(netpoll.KindOf(err).String())
 		}
@@ -199,7 +201,7 @@ func (s *socketStream) parseFrame() bool {
 	}
 	s.lastRecv = time.Now()
 	s.frame(buf[hl : hl+pl])
-	if s.dead {
+	if s.dead() {
 		return false
 	}
 	s.ns.Consume(hl + pl)
@@ -232,7 +234,7 @@ func (s *socketStream) callback(name string, args ...any) {
 // when nothing is queued, and only the rest is kept; a frame that still
 // does not fit kills the stream with send_cache_full.
 func (s *socketStream) send(hdr, body []byte) bool {
-	if s.dead {
+	if s.dead() {
 		return false
 	}
 	s.flushForwards() // frames forwarded to s earlier go first
@@ -277,7 +279,7 @@ func (s *socketStream) send(hdr, body []byte) bool {
 
 // flush writes queued bytes; a socket error kills the stream.
 func (s *socketStream) flush() {
-	if s.dead || s.ns == nil || s.ns.Connecting() || s.ns.Pending() == 0 {
+	if s.dead() || s.ns == nil || s.ns.Connecting() || s.ns.Pending() == 0 {
 		return
 	}
 	if err := s.ns.Flush(); err != nil {
@@ -288,7 +290,7 @@ func (s *socketStream) flush() {
 // fail closes the stream and queues on_error(reason) for the manager to
 // deliver between callbacks.
 func (s *socketStream) fail(reason string) {
-	if s.dead {
+	if s.dead() {
 		return
 	}
 	s.shut()
@@ -297,11 +299,10 @@ func (s *socketStream) fail(reason string) {
 
 // shut closes the stream without a callback and frees its place.
 func (s *socketStream) shut() {
-	if s.dead {
+	if s.dead() {
 		return
 	}
-	s.dead = true
-	s.deadFlag = 1
+	s.closed = 1
 	s.mgr.out.setDead(s.slot, true)
 	if s.ns != nil {
 		s.ns.Close()
@@ -333,7 +334,7 @@ func pushSent(L *lua.State, n int64, err error) int {
 // sendArchive encodes the values from index first on and sends them as a
 // frame of kind (with the forward header's id or group and hash).
 func (s *socketStream) sendArchive(L *lua.State, first int, kind wire.MsgID, id uint64, hash uint32) (int64, error) {
-	if s.dead {
+	if s.dead() {
 		return 0, errStreamClosed
 	}
 	s.mgr.drain() // calls made through the outbox go first
@@ -432,7 +433,7 @@ func (s *socketStream) setRecvCache(n int64) {
 // setTimeout is stream.set_timeout(ms): on_error("timeout") when no frame
 // arrived for ms milliseconds; -1 (or any ms <= 0) = never.
 func (s *socketStream) setTimeout(ms int64) {
-	if s.dead {
+	if s.dead() {
 		return
 	}
 	s.timeout = ms

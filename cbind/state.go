@@ -148,6 +148,13 @@ func New(L *lua.State) *State {
 // Lua returns the golua state cbind was installed in.
 func (s *State) Lua() *lua.State { return s.golua }
 
+// Thread returns the golua state of the Lua thread that is calling into Go
+// right now: inside a callback made from a coroutine, that coroutine;
+// otherwise the main thread. Push and the Call functions work on this
+// thread's stack, so Go code that mixes them with its own stack operations
+// must use it rather than Lua().
+func (s *State) Thread() *lua.State { return s.luaFor(s.cur) }
+
 // Close detaches cbind from its Lua state without touching Lua: objects
 // still referenced by Lua are released (their OnGC hooks run now), and
 // from then on exported functions raise "the Go state was closed" and __gc

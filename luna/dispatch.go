@@ -154,7 +154,7 @@ const (
 // bytes it consumed and why it stopped.
 func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, reason int) {
 	rt := s.mgr.rt
-	L := rt.L
+	L := rt.cb.Thread() // wait may run on a coroutine
 	top := L.GetTop()
 	rt.classes.stream.Push(s)
 	out := &s.mgr.batch

@@ -41,7 +41,7 @@ func (l *socketListener) acceptReady() {
 		if s.dead() {
 			continue
 		}
-		L := m.rt.L
+		L := m.rt.cb.Thread()
 		m.pushStream(L, s)
 		L.Pop(1)
 		if !m.rt.callObject(l, "on_accept", s) {

@@ -109,13 +109,7 @@ func TestSigtermRunsOnQuitSignal(t *testing.T) {
 		t.Run(tc.script, func(t *testing.T) {
 			p := startLuna(t, nil, script(tc.script))
 			p.waitLine("READY", 10*time.Second)
-			if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			p.waitLine(tc.want, 10*time.Second)
-			if code := p.wait(10 * time.Second); code != 0 {
-				t.Fatalf("exit %d after SIGTERM; output:\n%s", code, p.output())
-			}
+			stopWith(p, tc.want)
 		})
 	}
 }

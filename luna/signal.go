@@ -9,9 +9,19 @@ import (
 	"time"
 )
 
-// ignoreSignals ignores SIGPIPE and SIGCHLD as the reference did: a write to
-// a closed socket reports an error instead of killing the process.
-func ignoreSignals() { signal.Ignore(syscall.SIGPIPE, syscall.SIGCHLD) }
+// ignoreSignals keeps SIGPIPE from killing the process, as the reference
+// did: a write to a closed socket or pipe reports an error. The signal is
+// caught and dropped rather than set to SIG_IGN, so the programs that
+// os.execute and io.popen start get the default disposition, as under
+// lua5.3 (an ignored disposition would be inherited across exec).
+//
+// SIGCHLD is left alone, unlike the reference: with SIG_IGN the kernel
+// reaps children at once, and system(3) and pclose(3) can only report
+// "No child processes". Under the Go runtime's handler an exited child
+// stays a zombie until os.execute or io.popen's close collects its status,
+// as in C. The only process luna starts itself, daemon()'s copy, outlives
+// the process that started it, so it never becomes our zombie.
+func ignoreSignals() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }
 
 // signalState receives SIGINT/SIGTERM on a goroutine. That goroutine only
 // counts the signal and wakes whoever waits (a sleeping sleep_ms, the

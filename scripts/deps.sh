@@ -3,7 +3,7 @@
 # skipping what is already there. Go itself (>= 1.24) must be installed.
 set -euo pipefail
 
-packages=(make gcc pkg-config liblua5.3-dev lua-cjson)
+packages=(make gcc pkg-config liblua5.3-dev lua-cjson lua5.3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

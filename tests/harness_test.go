@@ -53,23 +53,30 @@ type result struct {
 // output and exit code.
 func runLuna(t *testing.T, limit time.Duration, env []string, args ...string) result {
 	t.Helper()
+	var out bytes.Buffer
+	code := runCmd(t, limit, env, &out, &out, lunaBin, args...)
+	return result{out.String(), code}
+}
+
+// runCmd runs bin with args to completion (at most limit), stdin on
+// /dev/null, and returns its exit code.
+func runCmd(t *testing.T, limit time.Duration, env []string, stdout, stderr *bytes.Buffer, bin string, args ...string) int {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, lunaBin, args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		t.Fatalf("luna %v did not finish within %v; output:\n%s", args, limit, out.String())
+		t.Fatalf("%s %v did not finish within %v; output:\n%s%s", bin, args, limit, stdout, stderr)
 	}
-	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
+		return ee.ExitCode()
 	} else if err != nil {
-		t.Fatalf("luna %v: %v", args, err)
+		t.Fatalf("%s %v: %v", bin, args, err)
 	}
-	return result{out.String(), code}
+	return 0
 }
 
 // proc is a luna process running in the background whose output lines are

@@ -9,9 +9,7 @@ local function write(name, text, mtime)
     f:write(text)
     f:close()
     -- get_file_time has a resolution of seconds: move the mtime explicitly.
-    -- (luna ignores SIGCHLD, as the reference did, so os.execute cannot report
-    -- the exit status; the command has finished when it returns.)
-    if mtime then os.execute(string.format("touch -d @%d %q", mtime, path)) end
+    if mtime then assert(os.execute(string.format("touch -d @%d %q", mtime, path))) end
     return path
 end
 

@@ -173,16 +173,18 @@ void cb_call_lua(lua_State *L, cb_call *c) {
 	lua_settop(L, top);
 }
 
-/* cb_dostring loads and runs a chunk under the traceback handler. code must
- * stay put during the call (it is C memory). Returns a lua_pcall status;
- * on error the message is in the arena. [-0, +0, -] */
-int cb_dostring(lua_State *L, cb_ctx *ctx, const char *code, size_t len, size_t *erroff, size_t *errlen) {
+/* cb_dostring loads and runs a chunk under the traceback handler; name is
+ * its chunk name (NULL: the code itself). code must stay put during the
+ * call (it is C memory). Returns a lua_pcall status; on error the message is
+ * in the arena. [-0, +0, -] */
+int cb_dostring(lua_State *L, cb_ctx *ctx, const char *code, size_t len, const char *name, size_t *erroff,
+                size_t *errlen) {
 	int top = lua_gettop(L), rc;
 	if (!lua_checkstack(L, 3)) {
 		return CB_NOSTACK;
 	}
 	lua_pushcfunction(L, cb_msgh);
-	rc = luaL_loadbuffer(L, code, len, code);
+	rc = luaL_loadbuffer(L, code, len, name ? name : code);
 	if (rc == LUA_OK) {
 		rc = lua_pcall(L, 0, 0, top + 1);
 	}

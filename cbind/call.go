@@ -205,8 +205,14 @@ func (s *State) storeResult(r any, v *C.cb_val) {
 }
 
 // DoString runs a chunk of Lua code with a traceback handler, like a call:
-// a syntax error or a raise returns an *Error. [-0, +0, -]
-func (s *State) DoString(code string) error {
+// a syntax error or a raise returns an *Error. Messages and tracebacks name
+// the chunk by its first line, [string "..."]. [-0, +0, -]
+func (s *State) DoString(code string) error { return s.DoChunk(code, "") }
+
+// DoChunk is DoString with a chunk name as luaL_loadbuffer takes it ("" for
+// the default): "=luna.lua" or "@luna.lua" makes a traceback line read
+// "luna.lua:12:". [-0, +0, -]
+func (s *State) DoChunk(code, name string) error {
 	if err := s.usable(); err != nil {
 		return err
 	}
@@ -214,10 +220,15 @@ func (s *State) DoString(code string) error {
 	// while allocating, and finalizers run then could grow the arena.
 	ccode := C.CString(code)
 	defer C.free(unsafe.Pointer(ccode))
+	var cname *C.char
+	if name != "" {
+		cname = C.CString(name)
+		defer C.free(unsafe.Pointer(cname))
+	}
 	mark := s.arenaTop()
 	defer s.arenaReset(mark)
 	var off, n C.size_t
-	rc := C.cb_dostring(s.cur, s.ctx, ccode, C.size_t(len(code)), &off, &n)
+	rc := C.cb_dostring(s.cur, s.ctx, ccode, C.size_t(len(code)), cname, &off, &n)
 	switch rc {
 	case C.LUA_OK:
 		return nil

@@ -148,6 +148,7 @@ int cb_class_field(lua_State *L, int fields, const char *name, int desc);
 cb_call *cb_call_new(void);
 void cb_call_free(cb_call *c);
 void cb_call_lua(lua_State *L, cb_call *c);
-int cb_dostring(lua_State *L, cb_ctx *ctx, const char *code, size_t len, size_t *erroff, size_t *errlen);
+int cb_dostring(lua_State *L, cb_ctx *ctx, const char *code, size_t len, const char *name, size_t *erroff,
+                size_t *errlen);
 
 #endif

@@ -25,6 +25,8 @@ func (rt *Runtime) install() error {
 		{"get_guit_signal", rt.getQuitSignal},
 		{"get_quit_signal", rt.getQuitSignal},
 		{"_safe_point", rt.safePoint},
+		{"_report_error", rt.reportLuaError},
+		{"_exit_drain", rt.exitDrain},
 	}
 	for _, f := range funcs {
 		if err := rt.cb.PushFunction(f.fn); err != nil {
@@ -62,10 +64,13 @@ func getFileTime(path string) int64 {
 	return fi.ModTime().Unix()
 }
 
-// sleepMs is luna.sleep_ms: block the thread for ms milliseconds. A quit
+// sleepMs is luna.sleep_ms: block the thread for ms milliseconds, after
+// writing out the calls queued so far (a call made before a sleep must not
+// wait for it). A quit
 // signal ends the sleep early so that shutdown is not delayed by it; the
 // signal is then delivered before sleep_ms returns.
 func (rt *Runtime) sleepMs(ms int64) {
+	rt.flushManagers()
 	if ms > 0 {
 		rt.signal.sleep(time.Duration(ms) * time.Millisecond)
 	}
@@ -87,7 +92,22 @@ func (rt *Runtime) getQuitSignal() bool {
 func (rt *Runtime) safePoint() {
 	for rt.signal.take() {
 		if err := rt.cb.CallField("luna", "_deliver_quit_signal", nil); err != nil {
-			rt.printError(err)
+			rt.reportError("on_quit_signal", 0, err)
 		}
 	}
+}
+
+// reportLuaError is luna._report_error(callback, text): the bootstrap
+// reports what main, on_loop and on_quit_signal raised (text as
+// debug.traceback made it).
+func (rt *Runtime) reportLuaError(callback, text string) {
+	rt.errlog.report(callback, "", 0, text)
+}
+
+// exitDrain runs before os.exit ends the process (the bootstrap wraps
+// os.exit): queued calls are written out as at a normal exit, waiting as
+// long, and pending error counts are printed.
+func (rt *Runtime) exitDrain() {
+	rt.drainAtExit(exitDrainLimit)
+	rt.errlog.flush(true)
 }

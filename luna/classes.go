@@ -23,7 +23,9 @@ func (rt *Runtime) declareClasses() {
 		Method("listen", (*socketMgr).listen).
 		Method("connect", (*socketMgr).connect).
 		Method("route", (*socketMgr).route).
+		Method("set_route", (*socketMgr).route). // the 2017-04 scripts' name
 		Method("master", (*socketMgr).master).
+		Method("set_master", (*socketMgr).master). // the 2017-04 scripts' name
 		Method("set_package_size", (*socketMgr).setPackageSize).
 		Method("set_compress_size", (*socketMgr).setCompressSize).
 		OnGC((*socketMgr).release)
@@ -59,7 +61,14 @@ func (rt *Runtime) callObject(obj any, name string, args ...any) bool {
 	case errors.Is(err, cbind.ErrNoFunction):
 		return false
 	}
-	rt.printError(err)
+	var token uint32
+	switch o := obj.(type) {
+	case *socketStream:
+		token = o.Token
+	case *socketListener:
+		token = o.Token
+	}
+	rt.reportError(name, token, err)
 	return true
 }
 

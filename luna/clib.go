@@ -12,10 +12,11 @@ static void luna_setup_libc(void) {
 	tzset();
 }
 
-static void luna_puts(const char *s, size_t n) {
-	fwrite(s, 1, n, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
+static void luna_puts(FILE *f, const char *s, size_t n) {
+	if (f != stdout) fflush(stdout); // keep its place among what scripts printed
+	fwrite(s, 1, n, f);
+	fputc('\n', f);
+	fflush(f);
 }
 */
 import "C"
@@ -35,10 +36,12 @@ func flushStdio() { C.fflush(nil) }
 
 // logLine writes one line to stdout through C stdio, so that it keeps its
 // place among the lines Lua scripts print.
-func logLine(s string) {
-	if len(s) == 0 {
-		C.luna_puts(nil, 0)
-		return
-	}
-	C.luna_puts((*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
+func logLine(s string) { putLine(C.stdout, s) }
+
+// errorLine writes one line (or several) to stderr, after what scripts
+// printed so far.
+func errorLine(s string) { putLine(C.stderr, s) }
+
+func putLine(f *C.FILE, s string) {
+	C.luna_puts(f, (*C.char)(unsafe.Pointer(unsafe.StringData(s))), C.size_t(len(s)))
 }

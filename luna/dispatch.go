@@ -12,12 +12,15 @@ enum {
 	BATCH_OTHER = 1,     // the next frame is not a plain remote_call: Go handles it
 	BATCH_MALFORMED = 2, // the last frame consumed had a malformed archive
 	BATCH_DEAD = 3,      // a callback closed the stream
+	BATCH_ERROR = 4,     // a callback raised: its message is on the stack
 };
 
 typedef struct {
 	size_t consumed; // bytes of whole frames handled
 	int frames;      // remote_call frames handled
 	int reason;      // with BATCH_MALFORMED: the AR_M_* reason
+	int raised;      // a callback raised: the message (with its traceback) is on the stack
+	size_t arc, arclen; // the archive of the last frame dispatched: buf[arc..arc+arclen)
 } luna_batch;
 
 // The state of one batch, shared by the protected runs over it.
@@ -64,6 +67,8 @@ static int luna_batch_k(lua_State *L) {
 		if (k >= len || payload[k] != 0) { run->status = BATCH_OTHER; return 0; }
 		run->pos = pos + h + (size_t)len;
 		run->out->frames++;
+		run->out->arc = pos + h + k + 1;
+		run->out->arclen = (size_t)len - k - 1;
 		int t = lua_getfield(L, 2, "on_call");
 		if (t != LUA_TFUNCTION) {
 			lua_pop(L, 1);
@@ -87,17 +92,6 @@ static int luna_batch_k(lua_State *L) {
 	return 0;
 }
 
-static void luna_print_error(lua_State *L) {
-	size_t n = 0;
-	const char *msg = lua_tolstring(L, -1, &n);
-	if (msg) {
-		fwrite(msg, 1, n, stdout);
-		fputc('\n', stdout);
-		fflush(stdout);
-	}
-	lua_pop(L, 1);
-}
-
 // luna_dispatch_calls runs on_call (or on_recv) of the stream whose shadow
 // table is at stack index tbl for every complete remote_call frame at the
 // start of buf[0..n), in one crossing from Go and under one lua_pcall for
@@ -105,26 +99,29 @@ static void luna_print_error(lua_State *L) {
 // before a frame that is incomplete, that is not a remote_call, or whose
 // length is not valid for the receive cache (Go parses those and kills the
 // stream or forwards the frame); after a frame with a malformed archive (Go
-// counts and logs it); and when *dead becomes non-zero (a callback closed
-// the stream). A Lua error raised by a callback is printed with its
-// traceback and the next frame goes on under a new protected call.
+// counts and logs it); after a frame whose callback raised (the message,
+// with its traceback, is left on the stack for Go to report: out->raised);
+// and when *dead becomes non-zero (a callback closed the stream).
+// [-0, +(0|1), -]
 static int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, size_t n,
                                size_t max_payload, volatile int *dead, luna_batch *out) {
 	luna_batch_run run = {buf, n, 0, max_payload, dead, BATCH_NEED_MORE, out};
 	tbl = lua_absindex(L, tbl);
 	out->frames = 0;
 	out->reason = 0;
+	out->raised = 0;
 	lua_pushcfunction(L, luna_ar_msgh);
 	int h = lua_gettop(L);
-	for (;;) {
-		lua_pushcfunction(L, luna_batch_k);
-		lua_pushlightuserdata(L, &run);
-		lua_pushvalue(L, tbl);
-		if (lua_pcall(L, 2, 0, h) == LUA_OK) break;
-		luna_print_error(L);
-		if (*dead) { run.status = BATCH_DEAD; break; }
+	lua_pushcfunction(L, luna_batch_k);
+	lua_pushlightuserdata(L, &run);
+	lua_pushvalue(L, tbl);
+	if (lua_pcall(L, 2, 0, h) == LUA_OK) {
+		lua_settop(L, h - 1);
+	} else {
+		lua_remove(L, h);
+		out->raised = 1;
+		run.status = *dead ? BATCH_DEAD : BATCH_ERROR;
 	}
-	lua_settop(L, h - 1);
 	out->consumed = run.pos;
 	return run.status;
 }
@@ -132,6 +129,7 @@ static int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, 
 import "C"
 
 import (
+	"encoding/binary"
 	"time"
 	"unsafe"
 
@@ -147,11 +145,13 @@ const (
 	batchNeedMore  = C.BATCH_NEED_MORE
 	batchOther     = C.BATCH_OTHER
 	batchMalformed = C.BATCH_MALFORMED
+	batchError     = C.BATCH_ERROR
 )
 
 // receiveCalls hands every complete remote_call frame at the start of buf
 // to the stream's callback in one crossing into C, and returns how many
-// bytes it consumed and why it stopped.
+// bytes it consumed and why it stopped. An error a callback raised is
+// reported here.
 func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, reason int) {
 	rt := s.mgr.rt
 	L := rt.cb.Thread() // wait may run on a coroutine
@@ -162,9 +162,42 @@ func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, rea
 		(*C.lua_State)(unsafe.Pointer(L.GetState())), -1,
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
 		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.closed)), out)
+	if out.raised != 0 {
+		name := s.callName()
+		rt.errlog.report(name, msgName(buf[out.arc:out.arc+out.arclen]), s.Token, L.ToString(-1))
+	}
 	L.SetTop(top)
 	if out.frames > 0 {
 		s.lastRecv = time.Now()
 	}
 	return int(out.consumed), status, int(out.reason)
+}
+
+// callName is the callback received calls go to: on_call, or on_recv
+// when the stream has no on_call. Raw access: it runs no Lua code.
+func (s *socketStream) callName() string {
+	L := s.mgr.rt.cb.Thread()
+	s.mgr.rt.classes.stream.Push(s)
+	L.PushString("on_call")
+	L.RawGet(-2)
+	isFunc := L.IsFunction(-1)
+	L.Pop(2)
+	if isFunc {
+		return "on_call"
+	}
+	return "on_recv"
+}
+
+// msgName is the message name of a call for the error log: its first
+// value when that is a string (archive code 3), cut to 64 bytes.
+func msgName(archive []byte) string {
+	if len(archive) < 2 || archive[0] != 3 {
+		return ""
+	}
+	n, k := binary.Uvarint(archive[1:])
+	if k <= 0 {
+		return ""
+	}
+	body := archive[1+k:]
+	return string(body[:min(uint64(len(body)), n, 64)])
 }

@@ -35,6 +35,17 @@ func (rt *Runtime) drainAtExit(limit time.Duration) {
 	}
 }
 
+// flushManagers writes out what every stream of every manager has queued,
+// without waiting: the calls a script made reach their sockets before it
+// gives up the thread (sleep_ms).
+func (rt *Runtime) flushManagers() {
+	for m := range rt.managers {
+		if !m.closed {
+			m.flushDirty()
+		}
+	}
+}
+
 // flushAll writes what every stream has queued (finishing connects that
 // completed meanwhile) and returns what is still waiting: bytes, and how
 // many streams hold them.

@@ -109,6 +109,8 @@ type Runtime struct {
 	frameTimeout time.Duration
 	// managers are the live socket managers, drained when the state closes.
 	managers map[*socketMgr]struct{}
+	// errlog prints the errors Lua code raised, collapsing repeats.
+	errlog errorLog
 }
 
 // New creates a Lua state with the standard libraries, the luna table, the
@@ -126,7 +128,7 @@ func New(program, entry string, args []string) (*Runtime, error) {
 		return nil, err
 	}
 	rt.setArgs(program, entry, args)
-	if err := rt.cb.DoString(scripts.Bootstrap); err != nil {
+	if err := rt.cb.DoChunk(scripts.Bootstrap, "=luna.lua"); err != nil {
 		rt.Close()
 		return nil, fmt.Errorf("bootstrap: %w", err)
 	}
@@ -137,7 +139,7 @@ func New(program, entry string, args []string) (*Runtime, error) {
 // delivery and closes the Lua state; collectable objects (sockets) are
 // released by their __gc.
 func (rt *Runtime) Close() {
-	rt.drainAtExit(exitDrainLimit)
+	rt.exitDrain()
 	rt.signal.stop()
 	rt.cb.Close()
 	rt.L.Close()
@@ -148,21 +150,22 @@ func (rt *Runtime) Close() {
 func (rt *Runtime) Entry(file string) bool {
 	var ok bool
 	if err := rt.cb.CallField("luna", "entry", []any{&ok}, file); err != nil {
-		rt.printError(err)
+		rt.reportError("luna.entry", 0, err)
 		return false
 	}
 	return ok
 }
 
-// printError prints a Lua error with its traceback on stdout, where the
-// reference printed them.
-func (rt *Runtime) printError(err error) {
+// reportError prints an error that Lua code run for callback raised (on
+// stderr, with its traceback; repeats collapse, see errorLog). token names
+// the stream or listener, 0 for none.
+func (rt *Runtime) reportError(callback string, token uint32, err error) {
+	text := err.Error()
 	var le *cbind.Error
-	if errors.As(err, &le) && le.Traceback != "" && le.Traceback != le.Message {
-		logLine(le.Message + "\n" + le.Traceback)
-		return
+	if errors.As(err, &le) && le.Traceback == le.Message {
+		text = le.Message
 	}
-	logLine(err.Error())
+	rt.errlog.report(callback, "", token, text)
 }
 
 func (rt *Runtime) setArgs(program, entry string, args []string) {

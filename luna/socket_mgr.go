@@ -284,6 +284,7 @@ func (m *socketMgr) wait(ms int64) {
 	m.expireTimeouts()
 	m.deliverFailures()
 	m.rt.safePoint()
+	m.rt.errlog.flush(false)
 }
 
 // deliverFailures runs on_error for every stream that died since the last

@@ -117,8 +117,11 @@ func (s *socketStream) receive() {
 			break
 		}
 		s.ns.Consume(consumed)
-		if status == batchMalformed {
+		switch status {
+		case batchMalformed:
 			s.mgr.drops.note(s, archive.MalformedError(reason).Error())
+			continue
+		case batchError:
 			continue
 		}
 		if status != batchOther || !s.parseFrame() {

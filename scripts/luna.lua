@@ -11,6 +11,7 @@ local get_file_time = luna.get_file_time
 local get_time_ms = luna.get_time_ms
 local traceback = debug.traceback
 local format = string.format
+local report_error = luna._report_error
 
 luna.files = luna.files or {}
 luna.print = luna.print or print
@@ -50,26 +51,28 @@ function import(filename)
     return env
 end
 
--- Re-run one changed file in its own environment. The new chunk first runs
--- against a staging table that reads through to the live environment, so a
--- chunk that fails half-way leaves every old function in place; only when it
--- finishes are its assignments copied over and its _ENV pointed at the live
--- environment (the functions it defined share that upvalue).
+-- Re-run one changed file in its own environment, exactly as running the
+-- file again there would (assignments of nil included). A reload that
+-- fails to compile changes nothing; one that raises half-way puts back
+-- every field the environment had before it started.
 local function reload(record)
     local env = record.env
-    local staging = setmetatable({}, { __index = env })
-    local chunk, err = loadfile(record.filename, "bt", staging)
+    local chunk, err = loadfile(record.filename, "bt", env)
     if not chunk then
         log_load(record.filename, false, err)
         return
     end
+    local before = {}
+    for k, v in next, env do before[k] = v end
     local ok, run_err = xpcall(chunk, traceback)
     if not ok then
+        for k in next, env do
+            if before[k] == nil then rawset(env, k, nil) end
+        end
+        for k, v in next, before do rawset(env, k, v) end
         log_load(record.filename, false, run_err)
         return
     end
-    for k, v in pairs(staging) do rawset(env, k, v) end
-    debug.setupvalue(chunk, 1, env)
     log_load(record.filename, true)
 end
 
@@ -83,6 +86,10 @@ function luna.try_reload()
         end
     end
 end
+
+-- Loop style: the entry loop runs until this becomes true (the reference
+-- set it to false before the entry ran).
+luna_quit_flag = false
 
 -- The default handler of SIGINT/SIGTERM for loop-style scripts.
 function on_quit_signal()
@@ -99,7 +106,7 @@ function luna._deliver_quit_signal()
     local handler = (entry_env and entry_env.on_quit_signal) or _G.on_quit_signal
     if type(handler) == "function" then
         local ok, err = xpcall(handler, traceback)
-        if not ok then luna.print(err) end
+        if not ok then report_error("on_quit_signal", err) end
     end
 end
 
@@ -107,9 +114,10 @@ local reload_ms = 3000
 local idle_ms = 10
 
 -- luna.entry(filename): import the entry file, then either call its main()
--- (main style) or drive its on_loop(now) until luna_quit_flag (loop style).
--- Returns true when the entry ran to its end, false when it could not start
--- or main() raised.
+-- (main style) or drive its on_loop(now) until luna_quit_flag (loop style);
+-- a file with neither has done its work once imported (one-shot). Returns
+-- true when the entry ran to its end, false when it could not start or
+-- main() raised.
 function luna.entry(filename)
     entry_env = import(filename)
     if not entry_env then return false end
@@ -117,9 +125,10 @@ function luna.entry(filename)
     local main = entry_env.main
     if type(main) == "function" then
         local ok, err = xpcall(main, traceback)
-        if not ok then luna.print(err) end
+        if not ok then report_error("main", err) end
         return ok
     end
+    if type(entry_env.on_loop) ~= "function" then return true end
 
     local next_reload = get_time_ms() + reload_ms
     local safe_point = luna._safe_point
@@ -128,7 +137,7 @@ function luna.entry(filename)
         local on_loop = entry_env.on_loop
         if type(on_loop) == "function" then
             local ok, err = xpcall(on_loop, traceback, now)
-            if not ok then luna.print(err) end
+            if not ok then report_error("on_loop", err) end
         else
             luna.sleep_ms(idle_ms)
         end
@@ -139,6 +148,14 @@ function luna.entry(filename)
         safe_point()
     end
     return true
+end
+
+-- os.exit ends the process at once: first write out the calls already made,
+-- as a return from the entry does.
+local exit, exit_drain = os.exit, luna._exit_drain
+function os.exit(...)
+    exit_drain()
+    return exit(...)
 end
 
 -- The loop-style names of the same functions.

@@ -83,6 +83,20 @@ function bump() counter = (counter or 0) + 1 return counter end
     assert(em.version() == 5 and em.loads() == 2)
     assert(keep_version() == 1, "old closures keep working")
 
+    -- a reload leaves the environment as running the file again would:
+    -- assignments of nil apply, names the new code does not mention stay
+    local n = write("n.lua", "cache = { 1 }\nflag = true\n", base)
+    local en = import(n)
+    assert(en.cache and en.flag)
+    write("n.lua", "cache = nil\n", base + 10)
+    luna.try_reload()
+    assert(rawget(en, "cache") == nil, "a reload did not apply cache = nil")
+    assert(en.flag == true, "a reload dropped a name it does not mention")
+    -- a reload that raises half-way puts every field back as it was
+    write("n.lua", "flag = nil\nfresh = 1\nerror('half-way')\n", base + 20)
+    luna.try_reload()
+    assert(en.flag == true and rawget(en, "fresh") == nil, "a raising reload changed the environment")
+
     -- a file that fails to load gives nil and a [failed] line
     assert(import(dir .. "/missing.lua") == nil)
     assert(last_line():find("[failed]", 1, true) or lines[#lines - 1]:find("[failed]", 1, true))

@@ -7,7 +7,7 @@ count = 0
 local last = 0
 
 assert(type(luna_entry) == "function" and type(get_time_ms) == "function")
-assert(luna_quit_flag == nil)
+assert(luna_quit_flag == false, "luna_quit_flag starts as false")
 
 function on_loop(now)
     assert(math.type(now) == "integer" and now >= last, "on_loop gets the time")

@@ -111,6 +111,9 @@ type Runtime struct {
 	managers map[*socketMgr]struct{}
 	// errlog prints the errors Lua code raised, collapsing repeats.
 	errlog errorLog
+	// nativeDebt is native memory of new objects not yet accounted to
+	// Lua's collector (gc.go).
+	nativeDebt int
 }
 
 // New creates a Lua state with the standard libraries, the luna table, the

@@ -41,6 +41,9 @@ const (
 	defaultCache       = 65535
 	eventBatch         = 256
 	acceptBatch        = 64 // accepts per readiness event, so one listener cannot starve the rest
+	// streamNativeBytes is what a new stream counts as for Lua's collector
+	// (noteNative): its buffers' limits, what it may hold once busy.
+	streamNativeBytes = defaultCache * 2
 )
 
 // socketMgr is what create_socket_mgr returns: a poller, the listeners and
@@ -201,6 +204,7 @@ func (m *socketMgr) pushStream(L *lua.State, s *socketStream) {
 	m.rt.classes.mgr.Push(m)
 	m.installCall(L, -1, -2, s)
 	L.Pop(1)
+	m.rt.noteNative(L, streamNativeBytes)
 }
 
 // newStream counts a stream against the cap and gives it a token.
@@ -285,6 +289,7 @@ func (m *socketMgr) wait(ms int64) {
 	m.deliverFailures()
 	m.rt.safePoint()
 	m.rt.errlog.flush(false)
+	m.rt.payNative()
 }
 
 // deliverFailures runs on_error for every stream that died since the last

@@ -33,9 +33,10 @@ create_socket_mgr, ...). Arguments after the entry file reach the script as
 the global table arg (arg[0] is the entry file).
 
 If the entry file defines main(), luna calls it and exits when it returns
-(main style). Otherwise luna calls the file's on_loop(now_ms) until
+(main style). If it defines on_loop(now_ms), luna calls that until
 luna_quit_flag is true, reloading changed files every 3 s (loop style).
-SIGINT and SIGTERM call on_quit_signal() at the next safe point.
+A file with neither runs once. SIGINT and SIGTERM call on_quit_signal()
+at the next safe point. Lua errors are printed on stderr.
 
 Options:
   -h, --help     print this text and exit

@@ -78,7 +78,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		defer stop()
 	}
 	setupLibc()
-	ignoreSignals()
+	survivePipeSignals()
 
 	rt, err := New(args[0], args[1], args[2:])
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// ignoreSignals keeps SIGPIPE from killing the process, as the reference
+// survivePipeSignals keeps SIGPIPE from killing the process, as the reference
 // did: a write to a closed socket or pipe reports an error. The signal is
 // caught and dropped rather than set to SIG_IGN, so the programs that
 // os.execute and io.popen start get the default disposition, as under
@@ -21,7 +21,7 @@ import (
 // stays a zombie until os.execute or io.popen's close collects its status,
 // as in C. The only process luna starts itself, daemon()'s copy, outlives
 // the process that started it, so it never becomes our zombie.
-func ignoreSignals() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }
+func survivePipeSignals() { signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE) }
 
 // signalState receives SIGINT/SIGTERM on a goroutine. That goroutine only
 // counts the signal and wakes whoever waits (a sleeping sleep_ms, the

@@ -21,6 +21,8 @@ local function child_status()
     show("os.execute exit 3", os.execute("exit 3"))
     show("os.execute kill -TERM", os.execute("kill -TERM $$"))
     show("os.execute kill -KILL", os.execute("kill -KILL $$"))
+    -- children get the default SIGPIPE (luna catches it, it does not ignore it)
+    show("os.execute kill -PIPE", os.execute("kill -PIPE $$"))
     show("os.execute missing command", os.execute("exec 2>/dev/null; /nonexistent/command"))
 
     local p = assert(io.popen("echo hi"))

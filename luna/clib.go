@@ -1,23 +1,7 @@
 package luna
 
 /*
-#cgo pkg-config: lua5.3
-#include <locale.h>
-#include <lua.h>
-#include <stdio.h>
-#include <time.h>
-
-static void luna_setup_libc(void) {
-	setlocale(LC_ALL, "");
-	tzset();
-}
-
-static void luna_puts(FILE *f, const char *s, size_t n) {
-	if (f != stdout) fflush(stdout); // keep its place among what scripts printed
-	fwrite(s, 1, n, f);
-	fputc('\n', f);
-	fflush(f);
-}
+#include "luna.h"
 */
 import "C"
 

@@ -1,22 +1,7 @@
 package luna
 
 /*
-#cgo pkg-config: lua5.3
-#include <lua.h>
-
-static int luna_gc_step_k(lua_State *L) {
-	lua_gc(L, LUA_GCSTEP, (int)lua_tointeger(L, 1));
-	return 0;
-}
-
-// luna_gc_step runs lua_gc(LUA_GCSTEP, kb) protected: a finalizer it runs
-// may raise. Returns 1 with the message pushed when one did. [-0, +(0|1), -]
-static int luna_gc_step(lua_State *L, int kb) {
-	if (!lua_checkstack(L, 2)) return 0;
-	lua_pushcfunction(L, luna_gc_step_k);
-	lua_pushinteger(L, kb);
-	return lua_pcall(L, 1, 0, 0) != LUA_OK;
-}
+#include "luna.h"
 */
 import "C"
 

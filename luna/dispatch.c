@@ -1,0 +1,107 @@
+// dispatch.c: the batch loop that runs on_call for runs of received
+// remote_call frames (see luna_dispatch_calls in luna.h and dispatch.go).
+#include "archive.h"
+#include "luna.h"
+
+// The state of one batch, shared by the protected runs over it.
+typedef struct {
+	const unsigned char *buf;
+	size_t n, pos, max_payload;
+	volatile int *dead;
+	int status;
+	luna_batch *out;
+} luna_batch_run;
+
+// luna_batch_k(run, stream) runs the frames from run->pos on, calling the
+// callbacks of the stream table (argument 2): [-0, +0, e]. It advances
+// pos past a frame before calling its callback, so an error raised by a
+// callback leaves the run ready to go on with the next frame.
+static int luna_batch_k(lua_State *L) {
+	luna_batch_run *run = (luna_batch_run *)lua_touserdata(L, 1);
+	const unsigned char *buf = run->buf;
+	size_t n = run->n;
+	while (run->pos < n) {
+		// the length: a uvarint of at most 10 bytes whose 10th byte is 0 or 1,
+		// as luna/wire parses it; anything else is left to Go's parser
+		uint64_t len = 0;
+		size_t h = 0, pos = run->pos;
+		for (;;) {
+			// an incomplete header: Go's parser can tell a length that can
+			// never fit before the rest arrives
+			if (pos + h >= n) { run->status = BATCH_OTHER; return 0; }
+			unsigned char c = buf[pos + h];
+			len |= (uint64_t)(c & 0x7f) << (7 * h);
+			h++;
+			if (!(c & 0x80)) break;
+			if (h == 10) { run->status = BATCH_OTHER; return 0; }
+		}
+		if ((h == 10 && buf[pos + 9] > 1) || len == 0 || len > run->max_payload) {
+			run->status = BATCH_OTHER;
+			return 0;
+		}
+		if (n - pos - h < len) { run->status = BATCH_NEED_MORE; return 0; }
+		const unsigned char *payload = buf + pos + h;
+		// msg id 0 (remote_call), also in its non-canonical forms 80.. 00
+		size_t k = 0;
+		while (k < len && k < 9 && payload[k] == 0x80) k++;
+		if (k >= len || payload[k] != 0) { run->status = BATCH_OTHER; return 0; }
+		run->pos = pos + h + (size_t)len;
+		run->out->frames++;
+		run->out->arc = pos + h + k + 1;
+		run->out->arclen = (size_t)len - k - 1;
+		int t = lua_getfield(L, 2, "on_call");
+		if (t != LUA_TFUNCTION) {
+			lua_pop(L, 1);
+			t = lua_getfield(L, 2, "on_recv");
+		}
+		if (t == LUA_TFUNCTION) {
+			int64_t r = luna_ar_push(L, payload + k + 1, (size_t)len - k - 1);
+			if (r < 0) {
+				lua_pop(L, 1);
+				run->out->reason = (int)-r;
+				run->status = BATCH_MALFORMED;
+				return 0;
+			}
+			lua_call(L, (int)r, 0);
+		} else {
+			lua_pop(L, 1);
+		}
+		if (*run->dead) { run->status = BATCH_DEAD; return 0; }
+	}
+	run->status = BATCH_NEED_MORE;
+	return 0;
+}
+
+// luna_dispatch_calls runs on_call (or on_recv) of the stream whose shadow
+// table is at stack index tbl for every complete remote_call frame at the
+// start of buf[0..n), in one crossing from Go and under one lua_pcall for
+// the whole run of frames: every remote_call is dispatched here. It stops
+// before a frame that is incomplete, that is not a remote_call, or whose
+// length is not valid for the receive cache (Go parses those and kills the
+// stream or forwards the frame); after a frame with a malformed archive (Go
+// counts and logs it); after a frame whose callback raised (the message,
+// with its traceback, is left on the stack for Go to report: out->raised);
+// and when *dead becomes non-zero (a callback closed the stream).
+// [-0, +(0|1), -]
+int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, size_t n,
+                               size_t max_payload, volatile int *dead, luna_batch *out) {
+	luna_batch_run run = {buf, n, 0, max_payload, dead, BATCH_NEED_MORE, out};
+	tbl = lua_absindex(L, tbl);
+	out->frames = 0;
+	out->reason = 0;
+	out->raised = 0;
+	lua_pushcfunction(L, luna_ar_msgh);
+	int h = lua_gettop(L);
+	lua_pushcfunction(L, luna_batch_k);
+	lua_pushlightuserdata(L, &run);
+	lua_pushvalue(L, tbl);
+	if (lua_pcall(L, 2, 0, h) == LUA_OK) {
+		lua_settop(L, h - 1);
+	} else {
+		lua_remove(L, h);
+		out->raised = 1;
+		run.status = *dead ? BATCH_DEAD : BATCH_ERROR;
+	}
+	out->consumed = run.pos;
+	return run.status;
+}

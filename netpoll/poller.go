@@ -17,11 +17,12 @@ import (
 //	close() error
 //		Release them. Registrations are not removed one by one.
 //	add(fd FD, in Interest, user any) error
-//		Register fd, level-triggered, with a fresh sequence number that
-//		travels in the OS token (epoll data word, kqueue udata, the AFD
-//		poll block). Registering a number that is already in the table
-//		replaces the old registration (its descriptor was closed without
-//		Remove): events carrying the old sequence are dropped.
+//		Register fd, level-triggered, under a token the OS hands back
+//		with each event: a fresh sequence number (epoll data word, the
+//		AFD poll block) or the registration record itself (kqueue udata).
+//		Registering a number that is already in the table replaces the
+//		old registration (its descriptor was closed without Remove):
+//		events carrying the old token are dropped.
 //	modify(fd FD, in Interest) error
 //		Change the interest of a registered fd; the user value stays.
 //	remove(fd FD) error

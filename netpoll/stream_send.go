@@ -30,7 +30,8 @@ func (s *Stream) Write(p []byte) error {
 }
 
 // Writev is Write for the concatenation of bufs, with one writev system
-// call per 16 non-empty chunks (8 on Darwin); empty chunks are skipped. It is the
+// call per maxIov non-empty chunks (64 on Linux and FreeBSD, 8 on Darwin,
+// 16 on Windows); empty chunks are skipped. It is the
 // zero-copy forward: a new header plus a slice of another stream's receive
 // buffer go out without being copied, unless the socket cannot take them.
 func (s *Stream) Writev(bufs ...[]byte) error {

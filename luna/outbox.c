@@ -27,6 +27,15 @@ static int luna_outbox_gc(lua_State *L) {
 
 static const char luna_outbox_key = 'o';
 
+// A call's record: u32 slot and u32 frame length (host order), then the
+// frame, whose header is at most a 10-byte uvarint and the message id.
+#define REC_HDR 8
+#define CALL_HDR_MAX 11
+// The outbox holds at least OUTBOX_CALLS archives of the package size, and
+// at least OUTBOX_MIN bytes, so small calls are drained rarely.
+#define OUTBOX_CALLS 4
+#define OUTBOX_MIN (256 << 10)
+
 // luna_outbox_new creates the outbox and stores it in the manager table at
 // idx. Returns NULL when memory is short. [-0, +0, m]
 luna_outbox *luna_outbox_new(lua_State *L, int idx, uintptr_t owner) {
@@ -68,21 +77,21 @@ static int luna_call(lua_State *L) {
 		int64_t i = n <= AR_E_TYPE_BASE ? 16 + (AR_E_TYPE_BASE - n) : -n;
 		return luna_fail(L, i >= 0 && i < 32 ? luna_encode_reasons[i] : NULL);
 	}
-	size_t need = 8 + 11 + (size_t)n;
+	size_t need = REC_HDR + CALL_HDR_MAX + (size_t)n;
 	if (o->cap - o->len < need) {
 		lunaDrainOutbox(o->owner);
 		if (o->closed || o->dead[slot]) return luna_fail(L, "stream closed");
 		if (o->cap - o->len < need) return luna_fail(L, "send_cache_full");
 	}
 	unsigned char *rec = o->buf + o->len;
-	unsigned char *frame = rec + 8;
+	unsigned char *frame = rec + REC_HDR;
 	size_t h = uvarint_put(frame, (uint64_t)n + 1);
 	frame[h++] = 0;
 	memcpy(frame + h, o->scratch, (size_t)n);
 	uint32_t s32 = (uint32_t)slot, f32 = (uint32_t)(h + (size_t)n);
 	memcpy(rec, &s32, 4);
 	memcpy(rec + 4, &f32, 4);
-	o->len += 8 + f32;
+	o->len += REC_HDR + f32;
 	lua_pushinteger(L, (lua_Integer)n);
 	return 1;
 }
@@ -101,8 +110,8 @@ void luna_install_call(lua_State *L, int midx, int sidx, lua_Integer slot) {
 
 // luna_outbox_size makes room for archives of pkg bytes; 0 on success.
 int luna_outbox_size(luna_outbox *o, size_t pkg) {
-	size_t cap = 4 * (pkg + 32);
-	if (cap < (256 << 10)) cap = 256 << 10;
+	size_t cap = OUTBOX_CALLS * (pkg + REC_HDR + CALL_HDR_MAX);
+	if (cap < OUTBOX_MIN) cap = OUTBOX_MIN;
 	unsigned char *s = (unsigned char *)realloc(o->scratch, pkg ? pkg : 1);
 	if (!s) return -1;
 	o->scratch = s;

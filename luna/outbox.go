@@ -15,6 +15,7 @@ import (
 	"github.com/aarzilli/golua/lua"
 
 	"github.com/luna-go/luna/cbind/archive"
+	"github.com/luna-go/luna/luna/wire"
 )
 
 func init() {
@@ -44,7 +45,7 @@ type outbox struct {
 func (m *socketMgr) attachOutbox(L *lua.State, idx int) error {
 	m.out.handle = cgo.NewHandle(m)
 	m.out.c = C.luna_outbox_new(luaState(L), C.int(idx), C.uintptr_t(m.out.handle))
-	if C.luna_outbox_size(m.out.c, C.size_t(defaultPackageSize)) != 0 {
+	if C.luna_outbox_size(m.out.c, C.size_t(wire.DefaultCache)) != 0 {
 		return errNoMemory
 	}
 	return nil
@@ -118,6 +119,10 @@ func lunaDrainOutbox(owner C.uintptr_t) {
 	}
 }
 
+// recHdr is the size of an outbox record's header (outbox.c's REC_HDR):
+// u32 slot, u32 frame length.
+const recHdr = 8
+
 // drain moves every call in the outbox into its stream's send buffer, in
 // the order the calls were made.
 func (m *socketMgr) drain() {
@@ -126,11 +131,11 @@ func (m *socketMgr) drain() {
 		return
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(o.c.buf)), int(o.c.len))
-	for off := 0; off+8 <= len(buf); {
-		slot := int(binary.LittleEndian.Uint32(buf[off:]))
-		n := int(binary.LittleEndian.Uint32(buf[off+4:]))
-		frame := buf[off+8 : off+8+n]
-		off += 8 + n
+	for off := 0; off+recHdr <= len(buf); {
+		slot := int(binary.NativeEndian.Uint32(buf[off:]))
+		n := int(binary.NativeEndian.Uint32(buf[off+4:]))
+		frame := buf[off+recHdr : off+recHdr+n]
+		off += recHdr + n
 		if slot < len(o.slots) {
 			if s := o.slots[slot]; s != nil && !s.dead() {
 				s.send(frame, nil)

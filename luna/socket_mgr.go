@@ -37,13 +37,11 @@ const (
 )
 
 const (
-	defaultPackageSize = 65535
-	defaultCache       = 65535
-	eventBatch         = 256
-	acceptBatch        = 64 // accepts per readiness event, so one listener cannot starve the rest
+	eventBatch  = 256
+	acceptBatch = 64 // accepts per readiness event, so one listener cannot starve the rest
 	// streamNativeBytes is what a new stream counts as for Lua's collector
 	// (noteNative): its buffers' limits, what it may hold once busy.
-	streamNativeBytes = defaultCache * 2
+	streamNativeBytes = wire.DefaultCache * 2
 )
 
 // socketMgr is what create_socket_mgr returns: a poller, the listeners and
@@ -213,8 +211,8 @@ func (m *socketMgr) newStream(ip string) *socketStream {
 		mgr:       m,
 		IP:        ip,
 		Token:     m.token(),
-		sendCache: defaultCache,
-		recvCache: defaultCache,
+		sendCache: wire.DefaultCache,
+		recvCache: wire.DefaultCache,
 		timeout:   -1,
 		slot:      -1,
 	}

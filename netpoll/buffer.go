@@ -14,7 +14,8 @@ package netpoll
 
 const (
 	// DefaultRecvCache and DefaultSendCache are the per-stream limits used
-	// until SetRecvCache / SetSendCache, as in luna.
+	// until SetRecvCache / SetSendCache: luna's (wire.DefaultCache; netpoll
+	// depends on no other package of the module).
 	DefaultRecvCache = 65535
 	DefaultSendCache = 65535
 

@@ -9,6 +9,7 @@ import "C"
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime/cgo"
 	"unsafe"
 
@@ -110,10 +111,16 @@ func (o *outbox) resize(pkg int) error {
 }
 
 // lunaDrainOutbox is called by stream.call's C code when the outbox is
-// full: it drains it into the streams.
+// full: it drains it into the streams. It runs on Lua's C stack, where a
+// panic must not unwind: one is reported, and the call goes on.
 //
 //export lunaDrainOutbox
 func lunaDrainOutbox(owner C.uintptr_t) {
+	defer func() {
+		if r := recover(); r != nil {
+			errorLine(fmt.Sprintf("luna: draining the outbox: %v", r))
+		}
+	}()
 	if m, ok := cgo.Handle(owner).Value().(*socketMgr); ok {
 		m.drain()
 	}

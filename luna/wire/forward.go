@@ -88,18 +88,6 @@ func HashString(key string) uint32 {
 	return h & 0x7fffffff
 }
 
-// HashBytes is HashString for a byte slice.
-func HashBytes(key []byte) uint32 {
-	var h uint32
-	for _, c := range key {
-		if c == 0 {
-			break
-		}
-		h = h*131 + uint32(int8(c))
-	}
-	return h & 0x7fffffff
-}
-
 // HashInteger returns the forward_hash hash of an integer key: its low 32
 // bits (-1 → 4294967295), not masked. A float key goes through
 // lua_tointeger first (1.5 → 0, 2.0 → 2); other key types send nothing.

@@ -335,9 +335,6 @@ func TestHash(t *testing.T) {
 		if got := HashString(s.key); got != s.hash {
 			t.Errorf("HashString(%q) = %d, want %d", s.key, got, s.hash)
 		}
-		if got := HashBytes([]byte(s.key)); got != s.hash {
-			t.Errorf("HashBytes(%q) = %d, want %d", s.key, got, s.hash)
-		}
 	}
 	ints := []struct {
 		key  int64

@@ -1,0 +1,108 @@
+package luna
+
+import (
+	"testing"
+
+	"github.com/luna-go/luna/luna/wire"
+)
+
+// The C batch loop (dispatch.c) and wire.ParseFrame must agree on every
+// input: the loop consumes exactly the run of complete remote_call frames
+// that ParseFrame and SplitMsgID find, and stops where Go's parser has to
+// take over (NEED_MORE only where ParseFrame needs more payload, OTHER
+// wherever ParseFrame sees anything but a complete remote_call).
+
+// callEnds walks buf with the Go parser: the end offsets of the complete
+// remote_call frames at its start, and whether it stopped at a frame whose
+// header is complete but whose payload is not (or at the end of buf).
+func callEnds(buf []byte, cache int) (ends []int, needMore bool) {
+	pos := 0
+	for {
+		if pos == len(buf) {
+			return ends, true
+		}
+		hl, pl, status := wire.ParseFrame(buf[pos:], cache)
+		switch {
+		case status == wire.FrameNeedMore:
+			return ends, hl > 0
+		case status != wire.FrameComplete:
+			return ends, false
+		}
+		if id, _, err := wire.SplitMsgID(buf[pos+hl : pos+hl+pl]); err != nil || id != wire.RemoteCall {
+			return ends, false
+		}
+		pos += hl + pl
+		ends = append(ends, pos)
+	}
+}
+
+func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
+	rt, err := New("luna", "fuzz.lua", nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(rt.Close)
+	if err := rt.cb.DoString(`mgr = luna.create_socket_mgr(4); calls = 0`); err != nil {
+		f.Fatal(err)
+	}
+	var m *socketMgr
+	for m = range rt.managers {
+	}
+	s := m.newStream("fuzz") // no socket: receiveCalls only needs the table
+	m.pushStream(rt.L, s)
+	rt.L.SetGlobal("s")
+	if err := rt.cb.DoString(`s.on_call = function() calls = calls + 1 end`); err != nil {
+		f.Fatal(err)
+	}
+	calls := func() int {
+		rt.L.GetGlobal("calls")
+		defer rt.L.Pop(1)
+		return rt.L.ToInteger(-1)
+	}
+
+	call := wire.AppendCallHeader(nil, 3)
+	call = append(call, 3, 1, 'x') // the archive of "x"
+	f.Add(call, uint16(0))
+	f.Add(append(append([]byte{}, call...), call...), uint16(0))
+	f.Add([]byte{0x03, 0x80, 0x80, 0x00}, uint16(0))                        // msg id 0, non-canonical
+	f.Add([]byte{0x00, 0x01}, uint16(0))                                    // empty frame
+	f.Add([]byte{0x01, 0x00}, uint16(0))                                    // a call with no values
+	f.Add([]byte{0x03, 0x00, 0x03, 0xff}, uint16(0))                        // malformed archive
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, uint16(0))                  // too large
+	f.Add([]byte{0x85, 0x80}, uint16(0))                                    // partial header
+	f.Add([]byte{0x05, 0x00, 0x03, 0x01}, uint16(0))                        // partial payload
+	f.Add([]byte{0x04, 0x01, 0x02, 0x03, 0x00}, uint16(0))                  // forward_target
+	f.Add(append([]byte{0x06, 0x00}, 0x03, 0x03, 'a', 'b', 'c'), uint16(4)) // small cache
+
+	f.Fuzz(func(t *testing.T, buf []byte, cache uint16) {
+		s.recvCache = wire.DefaultCache
+		if cache > 0 {
+			s.recvCache = int(cache)
+		}
+		for pos, round := 0, 0; round <= len(buf); round++ {
+			before := calls()
+			consumed, status, _ := s.receiveCalls(buf[pos:])
+			frames := int(m.batch.frames)
+			ends, needMore := callEnds(buf[pos:], s.recvCache)
+			if frames > len(ends) || (frames == 0 && consumed != 0) || (frames > 0 && consumed != ends[frames-1]) {
+				t.Fatalf("at %d: C consumed %d in %d frames, Go finds call frames ending at %v", pos, consumed, frames, ends)
+			}
+			ran := calls() - before
+			if status == batchMalformed {
+				if frames == 0 || ran != frames-1 {
+					t.Fatalf("at %d: malformed after %d frames, %d on_call runs", pos, frames, ran)
+				}
+				pos += consumed
+				continue
+			}
+			if frames != len(ends) || ran != frames {
+				t.Fatalf("at %d: C stopped after %d frames (%d on_call runs), Go finds %d", pos, frames, ran, len(ends))
+			}
+			if (status == batchNeedMore) != needMore {
+				t.Fatalf("at %d: C status %d, Go needs more: %v", pos, status, needMore)
+			}
+			return
+		}
+		t.Fatal("the loop made no progress")
+	})
+}

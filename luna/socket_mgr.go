@@ -1,7 +1,6 @@
 package luna
 
 import (
-	"fmt"
 	"net/netip"
 	"time"
 
@@ -11,29 +10,6 @@ import (
 	"github.com/luna-go/luna/luna/router"
 	"github.com/luna-go/luna/luna/wire"
 	"github.com/luna-go/luna/netpoll"
-)
-
-// Error strings scripts see in on_error (lua-api.md section 5), plus the
-// ones this implementation adds for situations the reference never
-// reported (README, "Error strings").
-const (
-	errConnectionLost  = "connection_lost"
-	errConnectFailed   = "connect_failed"
-	errDNS             = "dns_error"
-	errTimeout         = "timeout"
-	errPackageTooLarge = "package_too_large"
-	errSendCacheFull   = "send_cache_full"
-	errSendFailed      = "send_failed"
-	errRecvFailed      = "recv_failed"
-	errInvalidFrame    = "invalid_frame" // ours: a frame header that is not a varint
-	errFrameTimeout    = "frame_timeout" // ours: a frame started but never finished
-)
-
-// Results of listen/connect that scripts compare.
-const (
-	resultOK          = "OK"
-	errInvalidParam   = "invalid param"
-	errTooManyConnect = "too_many_connection"
 )
 
 const (
@@ -250,138 +226,6 @@ func (m *socketMgr) setPackageSize(n int64) {
 // reference never compressed and the wire has no compressed frame.
 func (m *socketMgr) setCompressSize(int64) {}
 
-// wait is mgr.wait(ms): poll up to ms milliseconds (0: don't block,
-// negative: until something happens) and run every callback that is due.
-func (m *socketMgr) wait(ms int64) {
-	if m.inWait || m.closed {
-		return // called from one of its own callbacks: nothing to do
-	}
-	m.inWait = true
-	defer func() { m.inWait = false }()
-
-	m.flushDirty()
-	m.deliverFailures()
-	n, err := m.poll(m.pollTimeout(ms))
-	if err != nil {
-		logLine(fmt.Sprintf("luna: poll: %v", err))
-		return
-	}
-	if m.poller.Woken() {
-		m.resolver.deliver(m)
-	}
-	for i := 0; i < n && !m.closed; i++ {
-		ev := &m.events[i]
-		if ev.Ready == 0 {
-			continue
-		}
-		switch o := ev.User.(type) {
-		case *socketStream:
-			o.handle(ev.Ready)
-		case *socketListener:
-			o.acceptReady()
-		}
-		m.flushDirty()
-		m.deliverFailures()
-	}
-	m.expireTimeouts()
-	m.deliverFailures()
-	m.rt.safePoint()
-	m.rt.errlog.flush(false)
-	m.rt.payNative()
-}
-
-// deliverFailures runs on_error for every stream that died since the last
-// call, in the order they died.
-func (m *socketMgr) deliverFailures() {
-	for len(m.failed) > 0 {
-		f := m.failed[0]
-		m.failed = m.failed[1:]
-		f.s.callback("on_error", f.reason)
-	}
-	m.failed = nil
-}
-
-// spinFor is how long a manager that has just handled events polls without
-// blocking before it sleeps in the kernel. A request/response peer usually
-// answers within tens of microseconds; catching the answer while still
-// running saves the wake-up of an idle CPU (tens of microseconds more on a
-// virtual machine). An idle manager (no events last time) never spins.
-const spinFor = 50 * time.Microsecond
-
-// poll waits for events, spinning first when the last wait was busy.
-func (m *socketMgr) poll(timeout int) (int, error) {
-	if timeout != 0 && m.busy {
-		deadline := time.Now().Add(spinFor)
-		for time.Now().Before(deadline) {
-			if n, err := m.poller.Wait(0, m.events); n > 0 || err != nil || m.poller.Woken() {
-				return n, err
-			}
-		}
-	}
-	n, err := m.poller.Wait(timeout, m.events)
-	m.busy = n > 0
-	return n, err
-}
-
-// pollTimeout bounds the wait by the nearest stream deadline; it is 0 when
-// callbacks are already due.
-func (m *socketMgr) pollTimeout(ms int64) int {
-	if len(m.failed) > 0 {
-		return 0
-	}
-	now := time.Now()
-	next := ms
-	for s := range m.timed {
-		left := s.deadline().Sub(now).Milliseconds() + 1
-		if next < 0 || left < next {
-			next = max(left, 0)
-		}
-	}
-	return int(max(min(next, 1<<30), -1))
-}
-
-// expireTimeouts kills the streams whose deadline passed: "timeout" when no
-// frame came within set_timeout, "frame_timeout" when a frame was started
-// but not finished within the frame timeout.
-func (m *socketMgr) expireTimeouts() {
-	if len(m.timed) == 0 {
-		return
-	}
-	now := time.Now()
-	for s := range m.timed {
-		if now.Before(s.deadline()) {
-			continue
-		}
-		if s.timeout > 0 && !now.Before(s.lastRecv.Add(time.Duration(s.timeout)*time.Millisecond)) {
-			s.fail(errTimeout)
-		} else {
-			s.fail(errFrameTimeout)
-		}
-	}
-}
-
-// markDirty queues a stream for the flush at the end of the batch.
-func (m *socketMgr) markDirty(s *socketStream) {
-	if !s.dirty {
-		s.dirty = true
-		m.dirty = append(m.dirty, s)
-	}
-}
-
-// flushDirty moves the calls made since the last flush out of the outbox
-// and writes out every stream they went to: one write/writev per stream for
-// all its frames.
-func (m *socketMgr) flushDirty() {
-	m.drain()
-	for i := 0; i < len(m.dirty); i++ {
-		s := m.dirty[i]
-		s.dirty = false
-		s.flush()
-	}
-	clear(m.dirty)
-	m.dirty = m.dirty[:0]
-}
-
 // encode serializes the Lua values from index first to the top into the
 // outbox's archive scratch (package-size bytes), which stream.call's C code
 // uses the same way; the two never run at once.
@@ -392,69 +236,6 @@ func (m *socketMgr) encode(L *lua.State, first int) ([]byte, error) {
 		return nil, err
 	}
 	return buf[:n], nil
-}
-
-// forward delivers a forward frame received by this manager (wire.md,
-// "Router behaviour"): the archive is never decoded, and the target gets a
-// new remote_call header plus a slice of the sender's receive buffer.
-func (m *socketMgr) forward(from *socketStream, payload []byte) {
-	fw, body, err := wire.ParseForward(payload)
-	if err != nil {
-		m.drops.note(from, err.Error())
-		return
-	}
-	switch fw.Kind {
-	case wire.ForwardTarget:
-		m.deliver(m.routes.Target(uint32(fw.ID)), body)
-	case wire.ForwardMaster:
-		m.deliver(m.routes.Master(fw.Group), body)
-	case wire.ForwardRandom:
-		m.deliver(m.routes.Random(fw.Group), body)
-	case wire.ForwardHash:
-		m.deliver(m.routes.Hash(fw.Group, uint32(fw.Hash)), body)
-	case wire.ForwardBroadcast:
-		m.targets = m.routes.Broadcast(fw.Group, m.targets[:0])
-		for _, tok := range m.targets {
-			m.deliver(tok, body)
-		}
-	}
-}
-
-// deliver sends archive as a remote_call frame to the stream with token.
-// A token that names no live stream drops the frame. The frame joins the
-// target's forward batch (a new header plus a slice of the sender's receive
-// buffer, written by flushForwards with one writev) unless the target has
-// bytes queued already, which the frame must queue behind.
-func (m *socketMgr) deliver(token uint32, archiveBytes []byte) {
-	if token == 0 {
-		return
-	}
-	s := m.streams[token]
-	if s == nil || s.dead() {
-		return
-	}
-	n := wire.PutCallHeader(&m.callHdr, len(archiveBytes))
-	if len(s.fwdIov) == 0 && (s.ns == nil || s.ns.Connecting() || s.ns.Pending() > 0) {
-		s.send(m.callHdr[:n], archiveBytes)
-		return
-	}
-	if len(s.fwdIov) == 0 {
-		m.fwdTargets = append(m.fwdTargets, s)
-	}
-	start := len(s.fwdHdr)
-	s.fwdHdr = append(s.fwdHdr, m.callHdr[:n]...)
-	s.fwdIov = append(s.fwdIov, s.fwdHdr[start:], archiveBytes)
-}
-
-// flushForwards writes every target's forward batch. It runs before the
-// sender's receive buffer can move (its next read), since the batches hold
-// slices of it.
-func (m *socketMgr) flushForwards() {
-	for i, s := range m.fwdTargets {
-		s.flushForwards()
-		m.fwdTargets[i] = nil
-	}
-	m.fwdTargets = m.fwdTargets[:0]
 }
 
 // pushFail pushes nil, msg. [-0, +2, m]

@@ -43,44 +43,18 @@ import (
 
 // ---------------------------------------------------------------- frames
 
-func hsFrame(payload []byte) []byte {
-	return append(binary.AppendUvarint(nil, uint64(len(payload))), payload...)
-}
-
-// hsStr is a code-3 string value.
-func hsStr(s string) []byte {
-	return append(binary.AppendUvarint([]byte{3}, uint64(len(s))), s...)
-}
-
-// hsInt is an integer value, encoded as the reference does.
-func hsInt(v int64) []byte {
-	if v >= 0 && v <= 246 {
-		return []byte{byte(v + 9)}
-	}
-	if v > 246 {
-		v -= 246
-	}
-	var u uint64
-	if v >= 0 {
-		u = uint64(v) << 1
-	} else {
-		u = uint64(-v)<<1 | 1
-	}
-	return binary.AppendUvarint([]byte{2}, u)
-}
-
 // hsCallOf is the frame of call(name, values...), each value already encoded.
 func hsCallOf(name string, values ...[]byte) []byte {
-	p := append([]byte{0}, hsStr(name)...)
+	p := append([]byte{0}, arcString(name)...)
 	for _, v := range values {
 		p = append(p, v...)
 	}
-	return hsFrame(p)
+	return frameOf(p)
 }
 
 // hsCallF is the frame of call("f", <archive bytes>): the corpus' shape.
 func hsCallF(archive ...byte) []byte {
-	return hsFrame(append([]byte{0, 3, 1, 'f'}, archive...))
+	return frameOf(append([]byte{0, 3, 1, 'f'}, archive...))
 }
 
 func hsBigString(n int) []byte {
@@ -179,7 +153,7 @@ func (cl *hsClient) read() {
 
 // hsHello decodes the payload of call("hello", token).
 func hsHello(p []byte) (int64, bool) {
-	pre := append([]byte{0}, hsStr("hello")...)
+	pre := append([]byte{0}, arcString("hello")...)
 	if !bytes.HasPrefix(p, pre) || len(p) == len(pre) {
 		return 0, false
 	}
@@ -380,14 +354,14 @@ func hsCorpusRecipes() map[string]hsCase {
 	add("overlong_varint_11", one(bytes.Repeat([]byte{0xff}, 10), []byte{1}), hsPTL)
 	add("len_10GB_then_70KB", one(binary.AppendUvarint(nil, 10<<30), make([]byte, 70000)), hsPTL)
 	add("len_10GB_then_100B", one(binary.AppendUvarint(nil, 10<<30), make([]byte, 100)), hsPTL)
-	add("len_wrap_2^64-1", one(bytes.Repeat([]byte{0xff}, 9), []byte{1, 0}, hsStr("f")), hsPTL)
-	add("len_wrap_2^64-4", one(binary.AppendUvarint(nil, math.MaxUint64-3), []byte{0}, hsStr("f"), bytes.Repeat([]byte{9}, 8)), hsPTL)
+	add("len_wrap_2^64-1", one(bytes.Repeat([]byte{0xff}, 9), []byte{1, 0}, arcString("f")), hsPTL)
+	add("len_wrap_2^64-4", one(binary.AppendUvarint(nil, math.MaxUint64-3), []byte{0}, arcString("f"), bytes.Repeat([]byte{9}, 8)), hsPTL)
 	add("frame_70000_valid", one(hsCallF(hsBigString(69990)...)), hsPTL)
 	// wire.md: a frame a default sender can build must cross to a default receiver
 	add("frame_65539_largest_sendable", one(hsCallF(hsBigString(65528)...)), hsCarry, fLine(2, "str65528", 0))
 	add("frame_65535_largest_receivable", one(hsCallF(hsBigString(65524)...)), hsCarry, fLine(2, "str65524", 0))
 	// 21845 frames of call(7) in frame-aligned chunks of 4095 frames, 50 ms apart
-	small := hsFrame([]byte{0, 9 + 7})
+	small := frameOf([]byte{0, 9 + 7})
 	var chunks [][]byte
 	for left := 65535 / len(small); left > 0; left -= min(4095, left) {
 		chunks = append(chunks, hsRepeat(small, min(4095, left)))
@@ -395,9 +369,9 @@ func hsCorpusRecipes() map[string]hsCase {
 	c["exact_64k_of_small_frames"] = hsCase{name: "exact_64k_of_small_frames", chunks: chunks, gap: 50 * time.Millisecond,
 		calls: hsTimes(hsCallLine(1, "7", "7", 0), 65535/len(small))}
 	add("zero_length_frame", one([]byte{0}), hsCarry)
-	add("remote_call_no_values", one(hsFrame([]byte{0})), hsCarry, hsCallLine(0, "nil", "nil", 0))
-	add("unknown_msg_id_9", one(hsFrame(append([]byte{9}, hsStr("f")...))), hsCarry)
-	add("forward_master_group_300", one(hsFrame(append(binary.AppendUvarint([]byte{2}, 300), hsStr("f")...))), hsCarry)
+	add("remote_call_no_values", one(frameOf([]byte{0})), hsCarry, hsCallLine(0, "nil", "nil", 0))
+	add("unknown_msg_id_9", one(frameOf(append([]byte{9}, arcString("f")...))), hsCarry)
+	add("forward_master_group_300", one(frameOf(append(binary.AppendUvarint([]byte{2}, 300), arcString("f")...))), hsCarry)
 	add("bad_tag_0x0a_in_table_key", one(hsNilKeyFrame), hsCarry)
 	add("table_nan_key", one(hsCallF(7, 1, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 10, 8)), hsCarry)
 	add("string_idx_out_of_range", one(hsCallF(4, 5)), hsCarry)
@@ -429,7 +403,7 @@ func hsOwnCases() []hsCase {
 		return hsCallF(append(b, 9+7)...)
 	}
 	growLine := func(n int64) string { return hsCallLine(2, "grow", strconv.FormatInt(n, 10), 0) }
-	valid := hsCallOf("f", hsInt(1), hsStr("abc"), []byte{1, 0, 0, 0, 0, 0, 0, 4, 0x40}, []byte{7, 10, 10, 11, 11, 8}) // f, 1, "abc", 2.5, {1,2}
+	valid := hsCallOf("f", arcInt(1), arcString("abc"), []byte{1, 0, 0, 0, 0, 0, 0, 4, 0x40}, []byte{7, 10, 10, 11, 11, 8}) // f, 1, "abc", 2.5, {1,2}
 	validLine := fLine(5, "table", 0)
 	return []hsCase{
 		{name: "len_overflow_2^70", note: "length varint ff x9 7f: more than 64 bits",
@@ -451,7 +425,7 @@ func hsOwnCases() []hsCase {
 		{name: "backref_past_list", note: "back-reference 1 with one string seen",
 			chunks: one(hsCallF(4, 1))},
 		{name: "backref_no_strings", note: "back-reference 0 before any string",
-			chunks: one(hsFrame([]byte{0, 4, 0}))},
+			chunks: one(frameOf([]byte{0, 4, 0}))},
 		{name: "backref_2^63", note: "back-reference 2^63",
 			chunks: one(hsCallF(binary.AppendUvarint([]byte{4}, 1<<63)...))},
 		{name: "string_len_2^64-1", note: "string length 2^64-1",
@@ -486,13 +460,13 @@ func hsOwnCases() []hsCase {
 		{name: "huge_length_after_valid_frame", note: "a valid call, then ff ff ff ff, in one write",
 			chunks: one(valid, []byte{0xff, 0xff, 0xff, 0xff}), calls: []string{validLine}, closeWith: hsPTL},
 		{name: "forward_frames_no_routes", note: "forward_target/master/random/broadcast/hash to a process with no routes",
-			chunks: one(hsFrame(append(binary.AppendUvarint([]byte{1}, 0x20001), hsStr("f")...)),
-				hsFrame(append([]byte{2, 2}, hsStr("f")...)), hsFrame(append([]byte{3, 2}, hsStr("f")...)),
-				hsFrame(append([]byte{4, 2}, hsStr("f")...)), hsFrame(append([]byte{5, 2, 7}, hsStr("f")...)))},
+			chunks: one(frameOf(append(binary.AppendUvarint([]byte{1}, 0x20001), arcString("f")...)),
+				frameOf(append([]byte{2, 2}, arcString("f")...)), frameOf(append([]byte{3, 2}, arcString("f")...)),
+				frameOf(append([]byte{4, 2}, arcString("f")...)), frameOf(append([]byte{5, 2, 7}, arcString("f")...)))},
 		{name: "forward_truncated_header", note: "forward_hash with its group but no hash",
-			chunks: one(hsFrame([]byte{5, 2}))},
+			chunks: one(frameOf([]byte{5, 2}))},
 		{name: "msg_id_varint_11", note: "a msg id varint of 11 bytes",
-			chunks: one(hsFrame(append(bytes.Repeat([]byte{0x80}, 10), 0)))},
+			chunks: one(frameOf(append(bytes.Repeat([]byte{0x80}, 10), 0)))},
 	}
 }
 
@@ -531,11 +505,11 @@ func hsRun(s *hsServer, c hsCase, frameTimeout time.Duration) (r hsReport) {
 	}
 	defer v.Close()
 	if c.grow > 0 {
-		if err := v.write([][]byte{hsCallOf("grow", hsInt(c.grow))}, 0); err != nil {
+		if err := v.write([][]byte{hsCallOf("grow", arcInt(c.grow))}, 0); err != nil {
 			r.fail("grow: %v", err)
 			return
 		}
-		if err := v.expect(append([]byte{0}, hsStr("grown")...), 5*time.Second); err != nil {
+		if err := v.expect(append([]byte{0}, arcString("grown")...), 5*time.Second); err != nil {
 			r.fail("grow: %v", err)
 			return
 		}
@@ -1107,7 +1081,7 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	if err := healthy.write([][]byte{hsCallOf("dial", hsInt(int64(port)))}, 0); err != nil {
+	if err := healthy.write([][]byte{hsCallOf("dial", arcInt(int64(port)))}, 0); err != nil {
 		t.Fatal(err)
 	}
 	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))

@@ -489,44 +489,12 @@ func TestRouterPerSenderOrder(t *testing.T) {
 	}
 }
 
-// archive encoding (wire.md) for the raw frames below
-
-func rawArcString(s string) []byte {
-	b := binary.AppendUvarint([]byte{3}, uint64(len(s)))
-	return append(b, s...)
-}
-
-func rawArcInt(v int64) []byte {
-	if v >= 0 && v <= 246 {
-		return []byte{byte(9 + v)}
-	}
-	if v > 246 {
-		v -= 246
-	}
-	var u uint64
-	if v >= 0 {
-		u = uint64(v) * 2
-	} else {
-		u = uint64(-v)*2 + 1
-	}
-	return binary.AppendUvarint([]byte{2}, u)
-}
-
-// routerFrame joins payload parts and puts the length header in front.
-func routerFrame(parts ...[]byte) []byte {
-	var payload []byte
-	for _, p := range parts {
-		payload = append(payload, p...)
-	}
-	return append(binary.AppendUvarint(nil, uint64(len(payload))), payload...)
-}
-
 func routerUvarint(v uint64) []byte { return binary.AppendUvarint(nil, v) }
 
 // readRouterPong reads frames from r until a remote_call ("pong", n).
 func readRouterPong(t *testing.T, c net.Conn, r *bufio.Reader, n int64) {
 	t.Helper()
-	want := append(append([]byte{0}, rawArcString("pong")...), rawArcInt(n)...)
+	want := append(append([]byte{0}, arcString("pong")...), arcInt(n)...)
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for i := 0; i < 100; i++ {
 		size, err := binary.ReadUvarint(r)
@@ -571,35 +539,35 @@ func TestRouterDropsGroupOver255(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	call := func(args ...[]byte) []byte { return routerFrame(append([][]byte{{0}}, args...)...) }
+	call := func(args ...[]byte) []byte { return frameOf(append([][]byte{{0}}, args...)...) }
 
-	send(call(rawArcString("master"), rawArcInt(2), rawArcInt(m2)),
-		call(rawArcString("master"), rawArcInt(44), rawArcInt(m44)),
-		call(rawArcString("ping"), rawArcInt(1)))
+	send(call(arcString("master"), arcInt(2), arcInt(m2)),
+		call(arcString("master"), arcInt(44), arcInt(m44)),
+		call(arcString("ping"), arcInt(1)))
 	readRouterPong(t, c, r, 1)
 
-	bad := func(what string) []byte { return append(rawArcString("bad"), rawArcString(what)...) }
+	bad := func(what string) []byte { return append(arcString("bad"), arcString(what)...) }
 	var frames [][]byte
 	for _, g := range []uint64{300, 258, 256, 511, 1<<32 | 2, 1<<63 | 44} {
 		tag := strconv.FormatUint(g, 10)
 		frames = append(frames,
-			routerFrame([]byte{2}, routerUvarint(g), bad("master"+tag)),
-			routerFrame([]byte{3}, routerUvarint(g), bad("random"+tag)),
-			routerFrame([]byte{4}, routerUvarint(g), bad("broadcast"+tag)),
-			routerFrame([]byte{5}, routerUvarint(g), routerUvarint(0), bad("hash"+tag)),
-			routerFrame([]byte{5}, routerUvarint(g), routerUvarint(1), bad("hash1_"+tag)))
+			frameOf([]byte{2}, routerUvarint(g), bad("master"+tag)),
+			frameOf([]byte{3}, routerUvarint(g), bad("random"+tag)),
+			frameOf([]byte{4}, routerUvarint(g), bad("broadcast"+tag)),
+			frameOf([]byte{5}, routerUvarint(g), routerUvarint(0), bad("hash"+tag)),
+			frameOf([]byte{5}, routerUvarint(g), routerUvarint(1), bad("hash1_"+tag)))
 	}
 	// the exact frame from the brief: uvarint(len) ‖ 02 ‖ uvarint(300) ‖ archive
-	if f := routerFrame([]byte{2}, routerUvarint(300), bad("x")); f[1] != 0x02 || f[2] != 0xac || f[3] != 0x02 {
+	if f := frameOf([]byte{2}, routerUvarint(300), bad("x")); f[1] != 0x02 || f[2] != 0xac || f[3] != 0x02 {
 		t.Fatalf("frame % x", f)
 	}
 	send(frames...)
 	// then valid frames on the same stream, and a ping
-	send(routerFrame([]byte{2}, routerUvarint(2), rawArcString("ok"), rawArcString("m2")),
-		routerFrame([]byte{2}, routerUvarint(44), rawArcString("ok"), rawArcString("m44")),
-		routerFrame([]byte{4}, routerUvarint(2), rawArcString("ok"), rawArcString("b2")),
-		routerFrame([]byte{4}, routerUvarint(44), rawArcString("ok"), rawArcString("b44")),
-		call(rawArcString("ping"), rawArcInt(2)))
+	send(frameOf([]byte{2}, routerUvarint(2), arcString("ok"), arcString("m2")),
+		frameOf([]byte{2}, routerUvarint(44), arcString("ok"), arcString("m44")),
+		frameOf([]byte{4}, routerUvarint(2), arcString("ok"), arcString("b2")),
+		frameOf([]byte{4}, routerUvarint(44), arcString("ok"), arcString("b44")),
+		call(arcString("ping"), arcInt(2)))
 	readRouterPong(t, c, r, 2) // the router and the raw stream live on
 
 	// the services' streams live on; the valid frames come after the bad

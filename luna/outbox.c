@@ -57,13 +57,6 @@ static int luna_fail(lua_State *L, const char *why) {
 	return 2;
 }
 
-static size_t uvarint_put(unsigned char *p, uint64_t v) {
-	size_t n = 0;
-	while (v >= 0x80) { p[n++] = (unsigned char)(v | 0x80); v >>= 7; }
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
 // stream.call(...) -> archive length | nil, reason. Upvalues: the outbox,
 // the stream's slot, the stream's table (skipped when passed as self).
 static int luna_call(lua_State *L) {
@@ -85,7 +78,7 @@ static int luna_call(lua_State *L) {
 	}
 	unsigned char *rec = o->buf + o->len;
 	unsigned char *frame = rec + REC_HDR;
-	size_t h = uvarint_put(frame, (uint64_t)n + 1);
+	size_t h = luna_ar_uvarint(frame, (uint64_t)n + 1);
 	frame[h++] = 0;
 	memcpy(frame + h, o->scratch, (size_t)n);
 	uint32_t s32 = (uint32_t)slot, f32 = (uint32_t)(h + (size_t)n);

@@ -56,13 +56,7 @@ static int put_byte(encoder *e, unsigned char b) {
 
 static int put_uvarint(encoder *e, uint64_t v) {
 	unsigned char buf[10];
-	size_t n = 0;
-	while (v >= 0x80) {
-		buf[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	buf[n++] = (unsigned char)v;
-	return put_bytes(e, buf, n);
+	return put_bytes(e, buf, luna_ar_uvarint(buf, v));
 }
 
 static int put_integer(encoder *e, lua_Integer v) {

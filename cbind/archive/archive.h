@@ -73,4 +73,19 @@ int64_t luna_ar_push(lua_State *L, const unsigned char *data, size_t n);
  */
 int luna_ar_msgh(lua_State *L);
 
+/*
+ * luna_ar_uvarint writes v as a uvarint (7 bits a byte, low first) to p,
+ * which has room for 10 bytes, and returns its length: the one varint
+ * writer of the C code, for archives and frame headers alike.
+ */
+static inline size_t luna_ar_uvarint(unsigned char *p, uint64_t v) {
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
 #endif

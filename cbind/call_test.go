@@ -173,6 +173,10 @@ func TestCallErrors(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// as lua.c (and the archive's handler): __tostring's text, no traceback
+	if err := s.CallGlobal("raiseObj", nil); !errors.As(err, &le) || le.Traceback != "" {
+		t.Errorf("raiseObj: traceback %q", le.Traceback)
+	}
 	err = s.DoString("this is not Lua")
 	if !errors.As(err, &le) || le.Traceback != "" || !strings.Contains(le.Message, "syntax error") {
 		t.Errorf("syntax error: %#v", err)

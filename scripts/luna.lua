@@ -28,9 +28,10 @@ local function log_load(filename, ok, err)
     if err then luna.print(err) end
 end
 
--- import(filename): run the file once in its own environment and return that
--- environment; nil (and a [failed] line) when it cannot be loaded or raises.
-function import(filename)
+-- Run the file once in its own environment and return that environment;
+-- nil (and a [failed] line) when it cannot be loaded or raises. The values
+-- after filename reach the chunk as its ...
+local function load_once(filename, ...)
     local record = luna.files[filename]
     if record then return record.env end
 
@@ -41,7 +42,7 @@ function import(filename)
         log_load(filename, false, err)
         return nil
     end
-    local ok, run_err = xpcall(chunk, traceback)
+    local ok, run_err = xpcall(chunk, traceback, ...)
     if not ok then
         log_load(filename, false, run_err)
         return nil
@@ -50,6 +51,9 @@ function import(filename)
     log_load(filename, true)
     return env
 end
+
+-- import(filename): the file's environment, running the file the first time.
+function import(filename) return load_once(filename) end
 
 -- Re-run one changed file in its own environment, exactly as running the
 -- file again there would (assignments of nil included). A reload that
@@ -119,7 +123,8 @@ local idle_ms = 10
 -- true when the entry ran to its end, false when it could not start or
 -- main() raised.
 function luna.entry(filename)
-    entry_env = import(filename)
+    -- the entry gets the command-line arguments as ..., as under lua5.3
+    entry_env = load_once(filename, table.unpack(arg or {}, 1, arg and #arg or 0))
     if not entry_env then return false end
 
     local main = entry_env.main

@@ -1,6 +1,10 @@
 -- main style: the file defines main(); luna calls it and exits when it returns.
 -- Checks the globals and luna.* fields a main-style script relies on.
 
+-- the command-line arguments reach the chunk as ..., as under lua5.3
+local first, second = ...
+assert(select("#", ...) == #arg and first == arg[1] and second == arg[2], "... is not the arguments")
+
 local function is(kind, v, name)
     assert(type(v) == kind, string.format("%s is %s, want %s", name, type(v), kind))
 end

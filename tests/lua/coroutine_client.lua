@@ -6,15 +6,9 @@
 io.stdout:setvbuf("line")
 local port = math.tointeger(tonumber(arg[1]))
 local mgr = luna.create_socket_mgr(16)
-local pongs, connected, lost, bad = 0, 0, nil, 0
+local pongs, connected, lost = 0, 0, nil
+local check, failures = dofile(arg[0]:match("^(.*/)") .. "checker.lua")
 local N = 100
-
-local function check(ok, what)
-    if not ok then
-        bad = bad + 1
-        print("FAIL " .. what .. "\n" .. debug.traceback())
-    end
-end
 
 local function open()
     local s = assert(mgr.connect("127.0.0.1", port))
@@ -55,6 +49,6 @@ function main()
     for _ = 1, 100000 do
         if outer() == nil and c2 and c2.token and lost then break end
     end
-    print(string.format("CLIENT connected=%d pongs=%d lost=%s bad=%d", connected, pongs, tostring(lost), bad))
-    if connected == 2 and pongs == N and lost == "connection_lost" and bad == 0 then print("PASS") end
+    print(string.format("CLIENT connected=%d pongs=%d lost=%s bad=%d", connected, pongs, tostring(lost), failures()))
+    if connected == 2 and pongs == N and lost == "connection_lost" and failures() == 0 then print("PASS") end
 end

@@ -7,14 +7,8 @@
 io.stdout:setvbuf("line")
 local mgr = luna.create_socket_mgr(16)
 local listener = assert(mgr.listen("127.0.0.1", 0))
-local conns, calls, errors, bad = {}, 0, 0, 0
-
-local function check(ok, what)
-    if not ok then
-        bad = bad + 1
-        print("FAIL " .. what .. "\n" .. debug.traceback())
-    end
-end
+local conns, calls, errors = {}, 0, 0
+local check, failures = dofile(arg[0]:match("^(.*/)") .. "checker.lua")
 
 listener.on_accept = function(s)
     check(type(s) == "table", "on_accept got a " .. type(s))
@@ -55,5 +49,5 @@ function main()
         assert(coroutine.resume(a))
         assert(coroutine.resume(b))
     end
-    print(string.format("SERVER calls=%d errors=%d bad=%d", calls, errors, bad))
+    print(string.format("SERVER calls=%d errors=%d bad=%d", calls, errors, failures()))
 end

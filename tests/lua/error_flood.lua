@@ -4,8 +4,9 @@
 io.stdout:setvbuf("line")
 local mgr = luna.create_socket_mgr(16)
 local listener = assert(mgr.listen("127.0.0.1", 0))
-local calls = 0
+local calls, conns = 0, {}
 listener.on_accept = function(s)
+    conns[s.token] = s -- an unreferenced stream is closed when collected
     s.on_call = function(msg, i)
         calls = calls + 1
         if i == 500 then error("other error") end

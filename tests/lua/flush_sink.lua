@@ -3,8 +3,9 @@
 io.stdout:setvbuf("line")
 local mgr = luna.create_socket_mgr(16)
 local listener = assert(mgr.listen("127.0.0.1", 0))
-local got = 0
+local got, conns = 0, {}
 listener.on_accept = function(s)
+    conns[s.token] = s -- an unreferenced stream is closed when collected
     s.on_call = function()
         got = got + 1
         print("GOT " .. got)

@@ -81,14 +81,14 @@ func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
 		}
 		for pos, round := 0, 0; round <= len(buf); round++ {
 			before := calls()
-			consumed, status, _ := s.receiveCalls(buf[pos:])
+			consumed, stop, _ := s.receiveCalls(buf[pos:])
 			frames := int(m.batch.frames)
 			ends, needMore := callEnds(buf[pos:], s.recvCache)
 			if frames > len(ends) || (frames == 0 && consumed != 0) || (frames > 0 && consumed != ends[frames-1]) {
 				t.Fatalf("at %d: C consumed %d in %d frames, Go finds call frames ending at %v", pos, consumed, frames, ends)
 			}
 			ran := calls() - before
-			if status == batchMalformed {
+			if stop == callsMalformed {
 				if frames == 0 || ran != frames-1 {
 					t.Fatalf("at %d: malformed after %d frames, %d on_call runs", pos, frames, ran)
 				}
@@ -98,8 +98,8 @@ func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
 			if frames != len(ends) || ran != frames {
 				t.Fatalf("at %d: C stopped after %d frames (%d on_call runs), Go finds %d", pos, frames, ran, len(ends))
 			}
-			if (status == batchNeedMore) != needMore {
-				t.Fatalf("at %d: C status %d, Go needs more: %v", pos, status, needMore)
+			if (stop == callsNeedMore) != needMore {
+				t.Fatalf("at %d: C stop %d, Go needs more: %v", pos, stop, needMore)
 			}
 			return
 		}

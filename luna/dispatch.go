@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/luna-go/luna/cbind/archive"
 	"github.com/luna-go/luna/luna/wire"
 )
 
@@ -17,25 +18,26 @@ import (
 // so that handing its address to C allocates nothing.
 type batchResult = C.luna_batch
 
-// How receiveCalls stopped.
-const (
-	batchNeedMore  = C.BATCH_NEED_MORE
-	batchOther     = C.BATCH_OTHER
-	batchMalformed = C.BATCH_MALFORMED
-	batchError     = C.BATCH_ERROR
-)
+// stops maps luna_dispatch_calls' BATCH_* results to the loop's callStop.
+var stops = [...]callStop{
+	C.BATCH_NEED_MORE: callsNeedMore,
+	C.BATCH_OTHER:     callsOther,
+	C.BATCH_MALFORMED: callsMalformed,
+	C.BATCH_DEAD:      callsDead,
+	C.BATCH_ERROR:     callsRaised,
+}
 
 // receiveCalls hands every complete remote_call frame at the start of buf
 // to the stream's callback in one crossing into C, and returns how many
-// bytes it consumed and why it stopped. An error a callback raised is
-// reported here.
-func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, reason int) {
+// bytes it consumed, why it stopped and, for a malformed archive, why. An
+// error a callback raised is reported here.
+func (s *socketStream) receiveCalls(buf []byte) (consumed int, stop callStop, malformed string) {
 	rt := s.mgr.rt
 	L := rt.cb.Thread() // wait may run on a coroutine
 	top := L.GetTop()
 	rt.classes.stream.Push(s)
 	out := &s.mgr.batch
-	status = C.luna_dispatch_calls(
+	status := C.luna_dispatch_calls(
 		(*C.lua_State)(unsafe.Pointer(L.GetState())), -1,
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
 		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.closed)), out)
@@ -47,7 +49,11 @@ func (s *socketStream) receiveCalls(buf []byte) (consumed int, status C.int, rea
 	if out.frames > 0 {
 		s.lastRecv = time.Now()
 	}
-	return int(out.consumed), status, int(out.reason)
+	stop = stops[status]
+	if stop == callsMalformed {
+		malformed = archive.MalformedError(int(out.reason)).Error()
+	}
+	return int(out.consumed), stop, malformed
 }
 
 // callName is the callback received calls go to: on_call, or on_recv

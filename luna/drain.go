@@ -19,7 +19,7 @@ func (rt *Runtime) drainAtExit(limit time.Duration) {
 		if m.closed {
 			continue
 		}
-		m.drain()
+		m.h.beforeFlush()
 		for {
 			bytes, streams := m.flushAll()
 			if bytes == 0 {

@@ -44,9 +44,7 @@ func (m *socketMgr) wait(ms int64) {
 	}
 	m.expireTimeouts()
 	m.deliverFailures()
-	m.rt.safePoint()
-	m.rt.errlog.flush(false)
-	m.rt.payNative()
+	m.h.afterWait()
 }
 
 // deliverFailures runs on_error for every stream that died since the last
@@ -55,7 +53,7 @@ func (m *socketMgr) deliverFailures() {
 	for len(m.failed) > 0 {
 		f := m.failed[0]
 		m.failed = m.failed[1:]
-		f.s.callback("on_error", f.reason)
+		m.h.failed(f.s, f.reason)
 	}
 	m.failed = nil
 }
@@ -131,7 +129,7 @@ func (m *socketMgr) markDirty(s *socketStream) {
 // and writes out every stream they went to: one write/writev per stream for
 // all its frames.
 func (m *socketMgr) flushDirty() {
-	m.drain()
+	m.h.beforeFlush()
 	for i := 0; i < len(m.dirty); i++ {
 		s := m.dirty[i]
 		s.dirty = false

@@ -41,10 +41,7 @@ func (l *socketListener) acceptReady() {
 		if s.dead() {
 			continue
 		}
-		L := m.rt.cb.Thread()
-		m.pushStream(L, s)
-		L.Pop(1)
-		if !m.rt.callObject(l, "on_accept", s) {
+		if !m.h.accepted(l, s) {
 			s.shut()
 		}
 	}

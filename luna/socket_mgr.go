@@ -25,6 +25,7 @@ const (
 // Lua thread; callbacks run only inside wait.
 type socketMgr struct {
 	rt         *Runtime
+	h          loopHandler // the Lua face (luaFace)
 	poller     *netpoll.Poller
 	maxConn    int
 	open       int // listeners + streams that count against maxConn
@@ -81,6 +82,7 @@ func (rt *Runtime) createSocketMgr(L *lua.State) int {
 		timed:      map[*socketStream]struct{}{},
 		frameLimit: rt.frameTimeout,
 	}
+	m.h = luaFace{m}
 	m.resolver = newResolver(func() { p.Wake() })
 	m.stopWaking = rt.signal.addWaker(func() { p.Wake() })
 	rt.managers[m] = struct{}{}

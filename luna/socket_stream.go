@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/luna-go/luna/cbind/archive"
 	"github.com/luna-go/luna/luna/wire"
 	"github.com/luna-go/luna/netpoll"
 )
@@ -83,7 +82,7 @@ func (s *socketStream) handle(ready netpoll.Ready) {
 		}
 		s.lastRecv = time.Now()
 		s.mgr.markDirty(s)
-		s.callback("on_connected")
+		s.mgr.h.connected(s)
 		if s.dead() {
 			return
 		}
@@ -110,19 +109,19 @@ func (s *socketStream) receive() {
 		if len(buf) == 0 {
 			break
 		}
-		consumed, status, reason := s.receiveCalls(buf)
+		consumed, stop, malformed := s.mgr.h.calls(s, buf)
 		if s.dead() {
 			break
 		}
 		s.ns.Consume(consumed)
-		switch status {
-		case batchMalformed:
-			s.mgr.drops.note(s, archive.MalformedError(reason).Error())
+		switch stop {
+		case callsMalformed:
+			s.mgr.drops.note(s, malformed)
 			continue
-		case batchError:
+		case callsRaised:
 			continue
 		}
-		if status != batchOther || !s.parseFrame() {
+		if stop != callsOther || !s.parseFrame() {
 			break
 		}
 	}
@@ -206,12 +205,6 @@ func (s *socketStream) frame(payload []byte) {
 	}
 }
 
-// callback calls the stream's Lua callback name with args, printing a Lua
-// error with its traceback; a missing callback is skipped.
-func (s *socketStream) callback(name string, args ...any) {
-	s.mgr.rt.callObject(s, name, args...)
-}
-
 // send queues a frame (hdr then body) behind what is already queued. It is
 // written at the end of the current batch, or at once when enough is
 // queued. A frame larger than the free send cache goes to the socket first
@@ -287,7 +280,7 @@ func (s *socketStream) shut() {
 		return
 	}
 	s.closed = 1
-	s.mgr.out.setDead(s.slot, true)
+	s.mgr.h.closed(s)
 	if s.ns != nil {
 		s.ns.Close()
 	}

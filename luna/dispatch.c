@@ -3,7 +3,7 @@
 #include "archive.h"
 #include "luna.h"
 
-// The state of one batch, shared by the protected runs over it.
+// The state of one batch: one protected run of luna_batch_k over it.
 typedef struct {
 	const unsigned char *buf;
 	size_t n, pos, max_payload;
@@ -14,8 +14,9 @@ typedef struct {
 
 // luna_batch_k(run, stream) runs the frames from run->pos on, calling the
 // callbacks of the stream table (argument 2): [-0, +0, e]. It advances
-// pos past a frame before calling its callback, so an error raised by a
-// callback leaves the run ready to go on with the next frame.
+// pos past a frame before calling its callback, so after an error raised
+// by a callback the consumed count already includes that frame and Go's
+// next call goes on with the frame after it.
 static int luna_batch_k(lua_State *L) {
 	luna_batch_run *run = (luna_batch_run *)lua_touserdata(L, 1);
 	const unsigned char *buf = run->buf;

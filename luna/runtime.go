@@ -7,7 +7,6 @@
 package luna
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -164,12 +163,7 @@ func (rt *Runtime) Entry(file string) bool {
 // stderr, with its traceback; repeats collapse, see errorLog). token names
 // the stream or listener, 0 for none.
 func (rt *Runtime) reportError(callback string, token uint32, err error) {
-	text := err.Error()
-	var le *cbind.Error
-	if errors.As(err, &le) && le.Traceback == le.Message {
-		text = le.Message
-	}
-	rt.errlog.report(callback, "", token, text)
+	rt.errlog.report(callback, "", token, err.Error())
 }
 
 func (rt *Runtime) setArgs(program, entry string, args []string) {

@@ -3,6 +3,7 @@ package luna
 import (
 	"testing"
 
+	"github.com/luna-go/luna/luna/node"
 	"github.com/luna-go/luna/luna/wire"
 )
 
@@ -48,7 +49,10 @@ func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
 	var m *socketMgr
 	for m = range rt.managers {
 	}
-	s := m.newStream("fuzz") // no socket: receiveCalls only needs the table
+	s, err := m.node.Connect("fuzz.invalid", 1) // never resolved: receiveCalls only needs the table
+	if err != nil {
+		f.Fatal(err)
+	}
 	m.pushStream(rt.L, s)
 	rt.L.SetGlobal("s")
 	if err := rt.cb.DoString(`s.on_call = function() calls = calls + 1 end`); err != nil {
@@ -75,20 +79,20 @@ func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
 	f.Add(append([]byte{0x06, 0x00}, 0x03, 0x03, 'a', 'b', 'c'), uint16(4)) // small cache
 
 	f.Fuzz(func(t *testing.T, buf []byte, cache uint16) {
-		s.recvCache = wire.DefaultCache
+		s.SetRecvCache(wire.DefaultCache)
 		if cache > 0 {
-			s.recvCache = int(cache)
+			s.SetRecvCache(int64(cache))
 		}
 		for pos, round := 0, 0; round <= len(buf); round++ {
 			before := calls()
-			consumed, stop, _ := s.receiveCalls(buf[pos:])
+			consumed, stop, _ := m.receiveCalls(s, buf[pos:])
 			frames := int(m.batch.frames)
-			ends, needMore := callEnds(buf[pos:], s.recvCache)
+			ends, needMore := callEnds(buf[pos:], s.RecvCache())
 			if frames > len(ends) || (frames == 0 && consumed != 0) || (frames > 0 && consumed != ends[frames-1]) {
 				t.Fatalf("at %d: C consumed %d in %d frames, Go finds call frames ending at %v", pos, consumed, frames, ends)
 			}
 			ran := calls() - before
-			if stop == callsMalformed {
+			if stop == node.CallsMalformed {
 				if frames == 0 || ran != frames-1 {
 					t.Fatalf("at %d: malformed after %d frames, %d on_call runs", pos, frames, ran)
 				}
@@ -98,7 +102,7 @@ func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
 			if frames != len(ends) || ran != frames {
 				t.Fatalf("at %d: C stopped after %d frames (%d on_call runs), Go finds %d", pos, frames, ran, len(ends))
 			}
-			if (stop == callsNeedMore) != needMore {
+			if (stop == node.CallsNeedMore) != needMore {
 				t.Fatalf("at %d: C stop %d, Go needs more: %v", pos, stop, needMore)
 			}
 			return

@@ -5,6 +5,7 @@ import (
 	"syscall"
 
 	"github.com/luna-go/luna/cbind"
+	"github.com/luna-go/luna/luna/node"
 	"github.com/luna-go/luna/luna/wire"
 )
 
@@ -12,8 +13,8 @@ import (
 // field and callback scripts use (lua-api.md sections 4-6).
 type classes struct {
 	mgr      *cbind.Class[socketMgr]
-	stream   *cbind.Class[socketStream]
-	listener *cbind.Class[socketListener]
+	stream   *cbind.Class[node.Stream]
+	listener *cbind.Class[node.Listener]
 }
 
 func (rt *Runtime) declareClasses() {
@@ -29,25 +30,25 @@ func (rt *Runtime) declareClasses() {
 		Method("set_package_size", (*socketMgr).setPackageSize).
 		Method("set_compress_size", (*socketMgr).setCompressSize).
 		OnGC((*socketMgr).release)
-	rt.classes.stream = cbind.NewClass[socketStream](s, "socket_stream").
+	rt.classes.stream = cbind.NewClass[node.Stream](s, "socket_stream").
 		Field("ip", "IP", true).
 		Field("token", "Token", true).
-		Method("call", (*socketStream).call).
+		Method("call", call).
 		Method("forward_target", forwarder(wire.ForwardTarget)).
 		Method("forward_master", forwarder(wire.ForwardMaster)).
 		Method("forward_random", forwarder(wire.ForwardRandom)).
 		Method("forward_broadcast", forwarder(wire.ForwardBroadcast)).
-		Method("forward_hash", (*socketStream).forwardHash).
-		Method("close", (*socketStream).close).
-		Method("set_send_cache", (*socketStream).setSendCache).
-		Method("set_recv_cache", (*socketStream).setRecvCache).
-		Method("set_timeout", (*socketStream).setTimeout).
-		OnGC((*socketStream).release)
-	rt.classes.listener = cbind.NewClass[socketListener](s, "socket_listener").
+		Method("forward_hash", forwardHash).
+		Method("close", (*node.Stream).Close).
+		Method("set_send_cache", (*node.Stream).SetSendCache).
+		Method("set_recv_cache", (*node.Stream).SetRecvCache).
+		Method("set_timeout", (*node.Stream).SetTimeout).
+		OnGC(releaseStream)
+	rt.classes.listener = cbind.NewClass[node.Listener](s, "socket_listener").
 		Field("port", "Port", true).
 		Field("token", "Token", true).
-		Method("close", (*socketListener).close).
-		OnGC((*socketListener).shut)
+		Method("close", (*node.Listener).Close).
+		OnGC((*node.Listener).Close)
 }
 
 // callObject calls the Lua function stored in obj's field name with args.
@@ -63,9 +64,9 @@ func (rt *Runtime) callObject(obj any, name string, args ...any) bool {
 	}
 	var token uint32
 	switch o := obj.(type) {
-	case *socketStream:
+	case *node.Stream:
 		token = o.Token
-	case *socketListener:
+	case *node.Listener:
 		token = o.Token
 	}
 	rt.reportError(name, token, err)

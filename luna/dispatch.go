@@ -7,10 +7,10 @@ import "C"
 
 import (
 	"encoding/binary"
-	"time"
 	"unsafe"
 
 	"github.com/luna-go/luna/cbind/archive"
+	"github.com/luna-go/luna/luna/node"
 	"github.com/luna-go/luna/luna/wire"
 )
 
@@ -18,39 +18,36 @@ import (
 // so that handing its address to C allocates nothing.
 type batchResult = C.luna_batch
 
-// stops maps luna_dispatch_calls' BATCH_* results to the loop's callStop.
-var stops = [...]callStop{
-	C.BATCH_NEED_MORE: callsNeedMore,
-	C.BATCH_OTHER:     callsOther,
-	C.BATCH_MALFORMED: callsMalformed,
-	C.BATCH_DEAD:      callsDead,
-	C.BATCH_ERROR:     callsRaised,
+// stops maps luna_dispatch_calls' BATCH_* results to the node's CallStop.
+var stops = [...]node.CallStop{
+	C.BATCH_NEED_MORE: node.CallsNeedMore,
+	C.BATCH_OTHER:     node.CallsOther,
+	C.BATCH_MALFORMED: node.CallsMalformed,
+	C.BATCH_DEAD:      node.CallsDead,
+	C.BATCH_ERROR:     node.CallsRaised,
 }
 
 // receiveCalls hands every complete remote_call frame at the start of buf
 // to the stream's callback in one crossing into C, and returns how many
 // bytes it consumed, why it stopped and, for a malformed archive, why. An
 // error a callback raised is reported here.
-func (s *socketStream) receiveCalls(buf []byte) (consumed int, stop callStop, malformed string) {
-	rt := s.mgr.rt
+func (m *socketMgr) receiveCalls(s *node.Stream, buf []byte) (consumed int, stop node.CallStop, malformed string) {
+	rt := m.rt
 	L := rt.cb.Thread() // wait may run on a coroutine
 	top := L.GetTop()
 	rt.classes.stream.Push(s)
-	out := &s.mgr.batch
+	out := &m.batch
 	status := C.luna_dispatch_calls(
 		(*C.lua_State)(unsafe.Pointer(L.GetState())), -1,
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
-		C.size_t(wire.MaxPayload(s.recvCache)), (*C.int)(unsafe.Pointer(&s.closed)), out)
+		C.size_t(wire.MaxPayload(s.RecvCache())), (*C.int)(unsafe.Pointer(s.DeadFlag())), out)
 	if out.raised != 0 {
-		name := s.callName()
+		name := m.callName(s)
 		rt.errlog.report(name, msgName(buf[out.arc:out.arc+out.arclen]), s.Token, L.ToString(-1))
 	}
 	L.SetTop(top)
-	if out.frames > 0 {
-		s.lastRecv = time.Now()
-	}
 	stop = stops[status]
-	if stop == callsMalformed {
+	if stop == node.CallsMalformed {
 		malformed = archive.MalformedError(int(out.reason)).Error()
 	}
 	return int(out.consumed), stop, malformed
@@ -58,9 +55,9 @@ func (s *socketStream) receiveCalls(buf []byte) (consumed int, stop callStop, ma
 
 // callName is the callback received calls go to: on_call, or on_recv
 // when the stream has no on_call. Raw access: it runs no Lua code.
-func (s *socketStream) callName() string {
-	L := s.mgr.rt.cb.Thread()
-	s.mgr.rt.classes.stream.Push(s)
+func (m *socketMgr) callName(s *node.Stream) string {
+	L := m.rt.cb.Thread()
+	m.rt.classes.stream.Push(s)
 	L.PushString("on_call")
 	L.RawGet(-2)
 	isFunc := L.IsFunction(-1)

@@ -16,21 +16,8 @@ const exitDrainLimit = 3 * time.Second
 func (rt *Runtime) drainAtExit(limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for m := range rt.managers {
-		if m.closed {
-			continue
-		}
-		m.h.beforeFlush()
-		for {
-			bytes, streams := m.flushAll()
-			if bytes == 0 {
-				break
-			}
-			left := time.Until(deadline)
-			if left <= 0 {
-				logLine(fmt.Sprintf("luna: exit: %d bytes queued for %d stream(s) not sent within %v", bytes, streams, limit))
-				break
-			}
-			time.Sleep(min(left, time.Millisecond))
+		if bytes, streams := m.node.Drain(deadline); bytes > 0 {
+			logLine(fmt.Sprintf("luna: exit: %d bytes queued for %d stream(s) not sent within %v", bytes, streams, limit))
 		}
 	}
 }
@@ -40,29 +27,6 @@ func (rt *Runtime) drainAtExit(limit time.Duration) {
 // gives up the thread (sleep_ms).
 func (rt *Runtime) flushManagers() {
 	for m := range rt.managers {
-		if !m.closed {
-			m.flushDirty()
-		}
+		m.node.Flush()
 	}
-}
-
-// flushAll writes what every stream has queued (finishing connects that
-// completed meanwhile) and returns what is still waiting: bytes, and how
-// many streams hold them.
-func (m *socketMgr) flushAll() (bytes, streams int) {
-	for _, s := range m.streams {
-		if s.ns != nil && s.ns.Connecting() {
-			s.ns.FinishConnect()
-		}
-		s.flush()
-		pending := len(s.pre)
-		if s.ns != nil && !s.dead() {
-			pending += s.ns.Pending()
-		}
-		if pending > 0 {
-			bytes += pending
-			streams++
-		}
-	}
-	return bytes, streams
 }

@@ -1,31 +1,45 @@
 package luna
 
-// luaFace is the Lua face of one socket manager: the loopHandler that
-// turns the loop's events into callbacks on shadow tables.
-type luaFace struct{ m *socketMgr }
+import "github.com/luna-go/luna/luna/node"
 
-func (f luaFace) calls(s *socketStream, buf []byte) (int, callStop, string) {
-	return s.receiveCalls(buf)
+// A socket manager is its node's Handler: the node's events become
+// callbacks on the shadow tables of its objects.
+
+// Calls runs on_call (or on_recv) for a run of received calls, in C
+// (dispatch.go).
+func (m *socketMgr) Calls(s *node.Stream, buf []byte) (int, node.CallStop, string) {
+	return m.receiveCalls(s, buf)
 }
 
-func (f luaFace) accepted(l *socketListener, s *socketStream) bool {
-	rt := f.m.rt
-	L := rt.cb.Thread()
-	f.m.pushStream(L, s)
+// Accepted gives the new stream its table and runs on_accept.
+func (m *socketMgr) Accepted(l *node.Listener, s *node.Stream) bool {
+	L := m.rt.cb.Thread()
+	m.pushStream(L, s)
 	L.Pop(1)
-	return rt.callObject(l, "on_accept", s)
+	return m.rt.callObject(l, "on_accept", s)
 }
 
-func (f luaFace) connected(s *socketStream) { f.m.rt.callObject(s, "on_connected") }
+// Connected runs on_connected.
+func (m *socketMgr) Connected(s *node.Stream) { m.rt.callObject(s, "on_connected") }
 
-func (f luaFace) failed(s *socketStream, reason string) { f.m.rt.callObject(s, "on_error", reason) }
+// Failed runs on_error(reason).
+func (m *socketMgr) Failed(s *node.Stream, reason string) { m.rt.callObject(s, "on_error", reason) }
 
-func (f luaFace) closed(s *socketStream) { f.m.out.setDead(s.slot, true) }
+// Closed marks the stream's outbox slot dead: stream.call on it now
+// returns nil, "stream closed" without encoding.
+func (m *socketMgr) Closed(s *node.Stream) {
+	if slot, ok := m.slotOf[s]; ok {
+		m.out.setDead(slot, true)
+	}
+}
 
-func (f luaFace) beforeFlush() { f.m.drain() }
+// BeforeFlush moves the calls in the outbox into their streams.
+func (m *socketMgr) BeforeFlush() { m.drain() }
 
-func (f luaFace) afterWait() {
-	rt := f.m.rt
+// AfterWait is a safe point (on_quit_signal), and pays some of the native
+// memory debt (gc.go).
+func (m *socketMgr) AfterWait() {
+	rt := m.rt
 	rt.safePoint()
 	rt.errlog.flush(false)
 	rt.payNative()

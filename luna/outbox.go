@@ -16,6 +16,7 @@ import (
 	"github.com/aarzilli/golua/lua"
 
 	"github.com/luna-go/luna/cbind/archive"
+	"github.com/luna-go/luna/luna/node"
 	"github.com/luna-go/luna/luna/wire"
 )
 
@@ -37,7 +38,7 @@ var errNoMemory = errors.New("out of memory")
 type outbox struct {
 	c      *C.luna_outbox
 	handle cgo.Handle
-	slots  []*socketStream
+	slots  []*node.Stream
 	free   []int
 }
 
@@ -54,27 +55,28 @@ func (m *socketMgr) attachOutbox(L *lua.State, idx int) error {
 
 // installCall gives a stream table (at sidx; the manager's table at midx)
 // the C call closure, and the stream a slot in the outbox.
-func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *socketStream) {
+func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *node.Stream) {
 	o := &m.out
+	var slot int
 	if n := len(o.free); n > 0 {
-		s.slot = o.free[n-1]
+		slot = o.free[n-1]
 		o.free = o.free[:n-1]
-		o.slots[s.slot] = s
+		o.slots[slot] = s
 	} else {
-		s.slot = len(o.slots)
+		slot = len(o.slots)
 		o.slots = append(o.slots, s)
 		if C.luna_outbox_slots(o.c, C.size_t(cap(o.slots))) != 0 {
-			s.slot = -1 // stream.call stays the Go method
-			o.slots = o.slots[:len(o.slots)-1]
+			o.slots = o.slots[:slot] // stream.call stays the Go method
 			return
 		}
 	}
-	o.setDead(s.slot, false)
-	C.luna_install_call(luaState(L), C.int(midx), C.int(sidx), C.lua_Integer(s.slot))
+	m.slotOf[s] = slot
+	o.setDead(slot, false)
+	C.luna_install_call(luaState(L), C.int(midx), C.int(sidx), C.lua_Integer(slot))
 }
 
 func (o *outbox) setDead(slot int, dead bool) {
-	if slot < 0 || o.c == nil {
+	if o.c == nil {
 		return
 	}
 	flags := unsafe.Slice((*byte)(unsafe.Pointer(o.c.dead)), int(o.c.ndead))
@@ -86,14 +88,19 @@ func (o *outbox) setDead(slot int, dead bool) {
 
 // releaseSlot frees a stream's slot once its table is gone (no call
 // closure can reach it any more).
-func (o *outbox) releaseSlot(s *socketStream) {
-	if s.slot < 0 || o.c == nil {
+func (m *socketMgr) releaseSlot(s *node.Stream) {
+	slot, ok := m.slotOf[s]
+	if !ok {
 		return
 	}
-	o.setDead(s.slot, true)
-	o.slots[s.slot] = nil
-	o.free = append(o.free, s.slot)
-	s.slot = -1
+	delete(m.slotOf, s)
+	o := &m.out
+	if o.c == nil {
+		return
+	}
+	o.setDead(slot, true)
+	o.slots[slot] = nil
+	o.free = append(o.free, slot)
 }
 
 // scratch is the buffer one archive is encoded into: package-size bytes
@@ -144,8 +151,8 @@ func (m *socketMgr) drain() {
 		frame := buf[off+recHdr : off+recHdr+n]
 		off += recHdr + n
 		if slot < len(o.slots) {
-			if s := o.slots[slot]; s != nil && !s.dead() {
-				s.send(frame, nil)
+			if s := o.slots[slot]; s != nil && !s.Dead() {
+				s.Send(frame, nil)
 			}
 		}
 	}

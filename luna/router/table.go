@@ -1,7 +1,7 @@
-// Package router keeps a socket manager's route table and chooses the
-// targets of forwarded frames (wire.md, "Router behaviour"). It never sees
-// an archive: the caller parses the forward header, asks the table for
-// tokens and hands the frame to those streams.
+// Package router is a socket manager's forwarding: the route table (256
+// service groups) and the Forwarder, which sends each forward_* frame a
+// node receives on to the targets its header chooses (wire.md, "Router
+// behaviour") without decoding the archive.
 package router
 
 import (
@@ -16,16 +16,16 @@ const Groups = 256
 // GroupOf returns the group of a service id.
 func GroupOf(serviceID uint32) uint8 { return uint8(serviceID >> 16) }
 
-// node is one registered service: its id and the token of the stream that
+// service is one registered service: its id and the token of the stream that
 // reaches it (0 = the slot is kept but skipped).
-type node struct {
+type service struct {
 	id    uint32
 	token uint32
 }
 
 // group holds a group's nodes sorted by service id, and its master token.
 type group struct {
-	nodes  []node
+	nodes  []service
 	master uint32
 }
 
@@ -50,9 +50,9 @@ func (t *Table) Set(serviceID, token uint32) {
 		g.nodes[i].token = token
 		return
 	}
-	g.nodes = append(g.nodes, node{})
+	g.nodes = append(g.nodes, service{})
 	copy(g.nodes[i+1:], g.nodes[i:])
-	g.nodes[i] = node{id: serviceID, token: token}
+	g.nodes[i] = service{id: serviceID, token: token}
 }
 
 // Remove deletes serviceID's entry.

@@ -1,4 +1,4 @@
-package luna
+package node
 
 import (
 	"fmt"
@@ -6,13 +6,14 @@ import (
 )
 
 // dropLogEvery is the shortest interval between two drop log lines of one
-// manager.
+// node.
 const dropLogEvery = time.Second
 
-// dropLog counts frames a manager dropped (malformed, unknown message id,
+// dropLog counts frames a node dropped (malformed, unknown message id,
 // bad forward header) and logs them with the peer's address, at most one
 // line per second; the line says how many were dropped since the last one.
 type dropLog struct {
+	log       func(string)
 	total     uint64
 	unlogged  uint64
 	last      time.Time
@@ -20,23 +21,26 @@ type dropLog struct {
 }
 
 // note counts one dropped frame from s.
-func (d *dropLog) note(s *socketStream, reason string) {
+func (d *dropLog) note(s *Stream, reason string) {
 	d.total++
 	d.unlogged++
 	if now := time.Now(); now.Sub(d.last) >= dropLogEvery {
-		logLine(fmt.Sprintf("luna: dropped %d frame(s) (%d in all), last from %s (stream %d): %s",
+		d.log(fmt.Sprintf("luna: dropped %d frame(s) (%d in all), last from %s (stream %d): %s",
 			d.unlogged, d.total, s.IP, s.Token, reason))
 		d.unlogged = 0
 		d.last = now
 	}
 }
 
-// logf logs a manager event (a refused connection, an accept error), at
+// logf logs a node event (a refused connection, an accept error), at
 // most one line per second, apart from the drop lines' limit so that one
 // kind of line never hides the other.
 func (d *dropLog) logf(format string, args ...any) {
 	if now := time.Now(); now.Sub(d.lastEvent) >= dropLogEvery {
-		logLine("luna: " + fmt.Sprintf(format, args...))
+		d.log("luna: " + fmt.Sprintf(format, args...))
 		d.lastEvent = now
 	}
 }
+
+// Dropped is how many received frames the node dropped so far.
+func (n *Node) Dropped() uint64 { return n.drops.total }

@@ -1,4 +1,4 @@
-package luna
+package node
 
 import (
 	"context"
@@ -14,7 +14,7 @@ const resolveTimeout = 10 * time.Second
 
 // resolver resolves host names off the Lua thread (the reference's
 // getaddrinfo blocked the loop). Each lookup runs on its own goroutine and
-// hands its result back through a queue the manager drains inside wait,
+// hands its result back through a queue the node drains inside wait,
 // after a Wake of its poller.
 type resolver struct {
 	wake func()
@@ -66,19 +66,19 @@ func resolveHost(host string) (netip.Addr, bool) {
 
 // deliver dials every stream whose name was resolved, or fails it with
 // dns_error. Streams closed meanwhile are skipped.
-func (r *resolver) deliver(m *socketMgr) {
+func (r *resolver) deliver(n *Node) {
 	r.mu.Lock()
 	done := r.done
 	r.done = nil
 	r.mu.Unlock()
 	for _, res := range done {
-		s := m.streams[res.token]
-		if s == nil || s.dead() || !s.resolving {
+		s := n.streams[res.token]
+		if s == nil || s.Dead() || !s.resolving {
 			continue
 		}
 		s.resolving = false
 		if !res.ok {
-			s.fail(errDNS)
+			s.fail(ReasonDNS)
 			continue
 		}
 		s.dial(res.addr, res.port)

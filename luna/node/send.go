@@ -1,0 +1,216 @@
+package node
+
+import (
+	"time"
+
+	"github.com/luna-go/luna/luna/wire"
+	"github.com/luna-go/luna/netpoll"
+)
+
+// The send policy: what a stream queues, in which order, and when it is
+// written.
+
+// flushThreshold is how many queued bytes make a send write at once instead
+// of waiting for the end of the batch: large enough to coalesce many small
+// frames per system call, small enough to keep the kernel busy.
+const flushThreshold = 32 << 10
+
+// Send queues a frame (hdr then body, either may be empty) behind what is
+// already queued; it reports false when the stream is dead or died of it.
+// The frame is written at the end of the current batch (Flush), or at once
+// when enough is queued. A frame larger than the free send cache goes to
+// the socket first when nothing is queued, and only the rest is kept; a
+// frame that still does not fit kills the stream with send_cache_full.
+func (s *Stream) Send(hdr, body []byte) bool {
+	if s.Dead() {
+		return false
+	}
+	s.flushGathered() // frames gathered for s earlier go first
+	need := len(hdr) + len(body)
+	if s.ns == nil {
+		if len(s.pre)+need > s.sendCache {
+			s.fail(ReasonSendCacheFull)
+			return false
+		}
+		s.pre = append(append(s.pre, hdr...), body...)
+		return true
+	}
+	ns := s.ns
+	if ns.SendSpace() < need && ns.Pending() > 0 && !ns.Connecting() {
+		if err := ns.Flush(); err != nil {
+			s.fail(netpoll.KindOf(err).String())
+			return false
+		}
+	}
+	var err error
+	switch {
+	case ns.SendSpace() >= need:
+		ns.Append(hdr)
+		ns.Append(body)
+		if ns.Pending() >= flushThreshold && !ns.Connecting() {
+			err = ns.Flush()
+		}
+	case ns.Pending() == 0 && !ns.Connecting():
+		err = ns.Writev(hdr, body)
+	default:
+		err = netpoll.ErrSendCacheFull
+	}
+	if err != nil {
+		s.fail(netpoll.KindOf(err).String())
+		return false
+	}
+	if ns.Pending() > 0 {
+		s.node.markDirty(s)
+	}
+	return true
+}
+
+// Gather sends a frame whose body is borrowed: a slice of a buffer that
+// stays put until the node next reads from the stream that received it
+// (a forward). The frames gathered for a stream go out in one writev when
+// that read is about to happen, or before anything else is sent on the
+// stream; only what the socket does not take is copied. A stream that has
+// bytes queued, or is not connected yet, takes the frame with Send.
+func (s *Stream) Gather(hdr, body []byte) {
+	if s.Dead() {
+		return
+	}
+	if len(s.gatherIov) == 0 {
+		if s.ns == nil || s.ns.Connecting() || s.ns.Pending() > 0 {
+			s.Send(hdr, body)
+			return
+		}
+		s.node.gathered = append(s.node.gathered, s)
+	}
+	start := len(s.gatherHdr)
+	s.gatherHdr = append(s.gatherHdr, hdr...)
+	s.gatherIov = append(s.gatherIov, s.gatherHdr[start:], body)
+}
+
+// flushGathered writes every stream's gathered frames.
+func (n *Node) flushGathered() {
+	for i, s := range n.gathered {
+		s.flushGathered()
+		n.gathered[i] = nil
+	}
+	n.gathered = n.gathered[:0]
+}
+
+// flushGathered writes the frames gathered for this stream with one
+// writev; what the socket does not take is copied into the send cache.
+func (s *Stream) flushGathered() {
+	if len(s.gatherIov) == 0 {
+		return
+	}
+	if !s.Dead() {
+		if err := s.ns.Writev(s.gatherIov...); err != nil {
+			s.fail(netpoll.KindOf(err).String())
+		}
+	}
+	clear(s.gatherIov)
+	s.gatherIov = s.gatherIov[:0]
+	s.gatherHdr = s.gatherHdr[:0]
+}
+
+// Flush writes queued bytes without blocking; a socket error kills the
+// stream.
+func (s *Stream) Flush() {
+	if s.Dead() || s.ns == nil || s.ns.Connecting() || s.ns.Pending() == 0 {
+		return
+	}
+	if err := s.ns.Flush(); err != nil {
+		s.fail(netpoll.KindOf(err).String())
+	}
+}
+
+// Pending is how many bytes wait to be written.
+func (s *Stream) Pending() int {
+	if s.Dead() {
+		return 0
+	}
+	if s.ns == nil {
+		return len(s.pre)
+	}
+	return s.ns.Pending()
+}
+
+// Close gives queued bytes (the handler's too: BeforeFlush) one last
+// non-blocking write, then closes the socket; no Failed follows.
+func (s *Stream) Close() {
+	if s.Dead() {
+		return
+	}
+	s.node.h.BeforeFlush()
+	s.Flush()
+	s.shut()
+}
+
+// Discard closes the stream at once, without writing what is queued and
+// without Failed.
+func (s *Stream) Discard() { s.shut() }
+
+// fail closes the stream and queues Failed(reason) for the node to
+// deliver between callbacks.
+func (s *Stream) fail(reason string) {
+	if s.Dead() {
+		return
+	}
+	s.shut()
+	s.node.failed = append(s.node.failed, failure{s, reason})
+}
+
+// shut closes the stream without a callback and frees its place.
+func (s *Stream) shut() {
+	if s.Dead() {
+		return
+	}
+	s.closed = 1
+	n := s.node
+	n.h.Closed(s)
+	if s.ns != nil {
+		s.ns.Close()
+	}
+	delete(n.streams, s.Token)
+	delete(n.timed, s)
+	n.open--
+}
+
+// maxCache bounds SetSendCache and SetRecvCache.
+const maxCache = 1 << 30
+
+// SetSendCache sets how many bytes may wait to be written (ignored unless
+// 0 < bytes <= 1 GiB).
+func (s *Stream) SetSendCache(bytes int64) {
+	if bytes > 0 && bytes <= maxCache {
+		s.sendCache = int(bytes)
+		if s.ns != nil {
+			s.ns.SetSendCache(s.sendCache)
+		}
+	}
+}
+
+// SetRecvCache sets the largest frame the stream accepts, header included
+// (ignored unless 0 < bytes <= 1 GiB).
+func (s *Stream) SetRecvCache(bytes int64) {
+	if bytes > 0 && bytes <= maxCache {
+		s.recvCache = int(bytes)
+		if s.ns != nil {
+			s.ns.SetRecvCache(wire.FrameBufferSize(s.recvCache))
+		}
+	}
+}
+
+// SetTimeout fails the stream with "timeout" when no frame arrived for ms
+// milliseconds; ms <= 0 = never.
+func (s *Stream) SetTimeout(ms int64) {
+	if s.Dead() {
+		return
+	}
+	s.timeout = ms
+	if ms > 0 {
+		s.lastRecv = time.Now()
+		s.node.timed[s] = struct{}{}
+	} else if s.partial.IsZero() {
+		delete(s.node.timed, s)
+	}
+}

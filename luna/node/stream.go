@@ -1,0 +1,218 @@
+package node
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/luna-go/luna/luna/wire"
+	"github.com/luna-go/luna/netpoll"
+)
+
+// Stream is one connection, dialled (Connect) or accepted. IP and Token
+// are read-only.
+type Stream struct {
+	node      *Node
+	ns        *netpoll.Stream // nil while the name is being resolved
+	IP        string
+	Token     uint32
+	sendCache int
+	recvCache int
+	timeout   int64 // ms without a frame before "timeout"; -1 = never
+	lastRecv  time.Time
+	partial   time.Time // when the receive buffer last went from empty to holding part of a frame
+	resolving bool
+	pre       []byte   // frames sent while the name is being resolved
+	dirty     bool     // queued in node.dirty
+	closed    int32    // 1 once closed or failed: no more callbacks (DeadFlag)
+	gatherIov [][]byte // gathered frames waiting for one writev: header, body, ...
+	gatherHdr []byte   // the headers gatherIov points into
+}
+
+// Dead reports whether the stream was closed or failed.
+func (s *Stream) Dead() bool { return s.closed != 0 }
+
+// DeadFlag is the word that turns 1 when the stream dies, for a handler
+// that runs many callbacks in one go and must stop at once (the C batch
+// loop reads it after each).
+func (s *Stream) DeadFlag() *int32 { return &s.closed }
+
+// Node is the node the stream belongs to.
+func (s *Stream) Node() *Node { return s.node }
+
+// RecvCache is the largest frame the stream accepts, header included.
+func (s *Stream) RecvCache() int { return s.recvCache }
+
+// dial starts the non-blocking connect to addr and sends, once connected,
+// whatever was sent before.
+func (s *Stream) dial(addr netip.Addr, port int) {
+	ns, err := netpoll.Dial(addr, port)
+	if err != nil {
+		s.fail(ReasonConnectFailed)
+		return
+	}
+	s.attach(ns)
+	if len(s.pre) > 0 && !s.Dead() {
+		if err := ns.Append(s.pre); err != nil {
+			s.fail(ReasonSendCacheFull)
+			return
+		}
+		s.pre = nil
+	}
+}
+
+// attach adopts a netpoll stream (dialled or accepted) and registers it.
+func (s *Stream) attach(ns *netpoll.Stream) {
+	s.ns = ns
+	ns.SetRecvCache(wire.FrameBufferSize(s.recvCache))
+	ns.SetSendCache(s.sendCache)
+	s.lastRecv = time.Now()
+	if err := ns.Register(s.node.poller, s); err != nil {
+		s.fail(ReasonConnectFailed)
+	}
+}
+
+// handle runs the callbacks a readiness event calls for.
+func (s *Stream) handle(ready netpoll.Ready) {
+	if s.Dead() || s.ns == nil {
+		return
+	}
+	if s.ns.Connecting() {
+		switch err := s.ns.FinishConnect(); {
+		case errors.Is(err, netpoll.ErrWouldBlock):
+			return
+		case err != nil:
+			s.fail(ReasonConnectFailed)
+			return
+		}
+		s.lastRecv = time.Now()
+		s.node.markDirty(s)
+		s.node.h.Connected(s)
+		if s.Dead() {
+			return
+		}
+	}
+	if ready&netpoll.Writable != 0 {
+		if err := s.ns.Flush(); err != nil {
+			s.fail(netpoll.KindOf(err).String())
+			return
+		}
+	}
+	if ready&(netpoll.Readable|netpoll.Hangup|netpoll.Failed) != 0 {
+		s.receive()
+	}
+}
+
+// receive reads what the socket has and handles every complete frame:
+// runs of remote_call frames go to the handler (Calls), any other frame,
+// and any header Calls leaves, through parseFrame. Frames that arrived
+// before an EOF are handled before the stream fails.
+func (s *Stream) receive() {
+	_, readErr := s.ns.ReadAvailable()
+	for !s.Dead() {
+		buf := s.ns.Buffered()
+		if len(buf) == 0 {
+			break
+		}
+		consumed, stop, malformed := s.node.h.Calls(s, buf)
+		if s.Dead() {
+			break
+		}
+		if consumed > 0 {
+			s.lastRecv = time.Now()
+		}
+		s.ns.Consume(consumed)
+		switch stop {
+		case CallsMalformed:
+			s.node.drops.note(s, malformed)
+			continue
+		case CallsRaised:
+			continue
+		}
+		if stop != CallsOther || !s.parseFrame() {
+			break
+		}
+	}
+	s.node.flushGathered() // before anything can move this stream's buffer
+	switch {
+	case s.Dead():
+	case readErr != nil:
+		s.fail(netpoll.KindOf(readErr).String())
+	default:
+		s.trackPartial(len(s.ns.Buffered()) > 0)
+	}
+}
+
+// trackPartial starts or stops the frame timeout: a stream that holds part
+// of a frame must complete it within the node's frame limit (garbage, an
+// HTTP request or a slow drip would otherwise hold the stream forever).
+func (s *Stream) trackPartial(pending bool) {
+	switch {
+	case pending && s.partial.IsZero():
+		s.partial = time.Now()
+		s.node.timed[s] = struct{}{}
+	case !pending && !s.partial.IsZero():
+		s.partial = time.Time{}
+		if s.timeout <= 0 {
+			delete(s.node.timed, s)
+		}
+	}
+}
+
+// deadline is when the stream dies unless a frame arrives (SetTimeout) or
+// the partial frame completes (frame timeout), whichever comes first.
+func (s *Stream) deadline() time.Time {
+	var d time.Time
+	if s.timeout > 0 {
+		d = s.lastRecv.Add(time.Duration(s.timeout) * time.Millisecond)
+	}
+	if !s.partial.IsZero() {
+		if p := s.partial.Add(s.node.frameLimit); d.IsZero() || p.Before(d) {
+			d = p
+		}
+	}
+	return d
+}
+
+// parseFrame handles the frame at the start of the receive buffer with the
+// full parser; it reports whether a frame was consumed. A length that can
+// never fit the receive cache, or that is not a varint, kills the stream.
+func (s *Stream) parseFrame() bool {
+	buf := s.ns.Buffered()
+	hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+	switch status {
+	case wire.FrameNeedMore:
+		return false
+	case wire.FrameTooLarge:
+		s.fail(ReasonPackageTooLarge)
+		return false
+	case wire.FrameMalformed:
+		s.fail(ReasonInvalidFrame)
+		return false
+	}
+	s.lastRecv = time.Now()
+	s.frame(buf[hl : hl+pl])
+	if s.Dead() {
+		return false
+	}
+	s.ns.Consume(hl + pl)
+	return true
+}
+
+// frame handles one frame payload the handler left (not a plain
+// remote_call): a frame to forward, or one to drop.
+func (s *Stream) frame(payload []byte) {
+	id, _, err := wire.SplitMsgID(payload)
+	switch {
+	case err != nil:
+		s.node.drops.note(s, err.Error())
+	case !id.IsForward():
+		s.node.drops.note(s, "unknown message id "+id.String())
+	case s.node.fwd == nil:
+		s.node.drops.note(s, "forward frame on a node that does not forward")
+	default:
+		if err := s.node.fwd.Forward(s, payload); err != nil {
+			s.node.drops.note(s, err.Error())
+		}
+	}
+}

@@ -5,7 +5,7 @@ TAGS     := lua53
 BIN      := bin/luna
 FUZZTIME ?= 5s
 
-.PHONY: all build example run test verify vet race crossbuild fuzz bench soak clean
+.PHONY: all build example run test verify vet race nocgo crossbuild fuzz bench soak clean
 
 all: build
 
@@ -22,9 +22,10 @@ run: build
 
 # The whole suite: formatting and vet, race-enabled tests of every package
 # (the integration tests in tests/ build their own binary), the poller built
-# for the other systems, a short run of every fuzz target, and the container
-# test when a Docker engine is present (it says SKIP otherwise).
-test: verify race crossbuild fuzz docker-test
+# for the other systems, the packages below the Lua face built and tested
+# without cgo, a short run of every fuzz target, and the container test when
+# a Docker engine is present (it says SKIP otherwise).
+test: verify race nocgo crossbuild fuzz docker-test
 
 verify:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt: $$fmt"; exit 1; fi
@@ -33,6 +34,13 @@ verify:
 
 race:
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 20m ./...
+
+# The transport and the router need no cgo (and no Lua): they must build
+# and pass on their own.
+NOCGO_PKGS := ./netpoll/... ./luna/wire/... ./luna/node/... ./luna/router/...
+nocgo:
+	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
+	CGO_ENABLED=0 $(GO) test -count=1 $(NOCGO_PKGS)
 
 crossbuild:
 	@for os in darwin freebsd windows; do \

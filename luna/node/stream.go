@@ -114,6 +114,12 @@ func (s *Stream) receive() {
 		if len(buf) == 0 {
 			break
 		}
+		if !s.callAhead(buf) {
+			if !s.parseFrame() {
+				break
+			}
+			continue
+		}
 		consumed, stop, malformed := s.node.h.Calls(s, buf)
 		if s.Dead() {
 			break
@@ -141,6 +147,15 @@ func (s *Stream) receive() {
 	default:
 		s.trackPartial(len(s.ns.Buffered()) > 0)
 	}
+}
+
+// callAhead reports whether buf may start with a remote_call, which the
+// handler takes: a complete frame whose message id begins 00 (or 80, a
+// non-canonical 0). Anything else goes straight to parseFrame, so that a
+// router's forward frames cost the handler nothing.
+func (s *Stream) callAhead(buf []byte) bool {
+	hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+	return status == wire.FrameComplete && pl > 0 && buf[hl]&0x7f == 0
 }
 
 // trackPartial starts or stops the frame timeout: a stream that holds part

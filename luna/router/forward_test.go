@@ -1,0 +1,116 @@
+package router_test
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/luna-go/luna/luna/node"
+	"github.com/luna-go/luna/luna/node/nodetest"
+	"github.com/luna-go/luna/luna/router"
+	"github.com/luna-go/luna/luna/wire"
+)
+
+// fixture is a router node with plain TCP peers connected to it.
+type fixture struct {
+	n   *node.Node
+	rec *nodetest.Recorder
+	fwd *router.Forwarder
+	l   *node.Listener
+}
+
+func newFixture(tb testing.TB) *fixture {
+	f := &fixture{rec: &nodetest.Recorder{}, fwd: router.NewForwarder(router.New(1))}
+	f.n = nodetest.New(tb, f.rec, node.Config{Forwarder: f.fwd})
+	var err error
+	if f.l, err = f.n.Listen("127.0.0.1", 0); err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// peer connects a plain TCP client and returns it with the router's end.
+func (f *fixture) peer(tb testing.TB) (net.Conn, *node.Stream) {
+	tb.Helper()
+	return nodetest.Dial(tb, f.n, f.rec, f.l.Port)
+}
+
+func (f *fixture) readCalls(tb testing.TB, c net.Conn, count int) []string {
+	tb.Helper()
+	return nodetest.ReadCalls(tb, c, count, f.n)
+}
+
+func forward(kind wire.MsgID, idOrGroup uint64, hash uint32, archive string) []byte {
+	return append(wire.AppendForwardHeader(nil, kind, idOrGroup, hash, len(archive)), archive...)
+}
+
+// Every mode sends the archive, untouched, as a remote_call to the
+// targets the table chooses.
+func TestForwardModes(t *testing.T) {
+	f := newFixture(t)
+	sender, _ := f.peer(t)
+	a, sa := f.peer(t)
+	b, sb := f.peer(t)
+	idA, idB := uint32(2<<16|1), uint32(2<<16|2)
+	f.fwd.Routes.Set(idA, sa.Token)
+	f.fwd.Routes.Set(idB, sb.Token)
+	f.fwd.Routes.SetMaster(2, sb.Token)
+	hashTo := map[uint32]net.Conn{sa.Token: a, sb.Token: b}[f.fwd.Routes.Hash(2, 7)]
+
+	var in bytes.Buffer
+	in.Write(forward(wire.ForwardTarget, uint64(idA), 0, "target"))
+	in.Write(forward(wire.ForwardMaster, 2, 0, "master"))
+	in.Write(forward(wire.ForwardBroadcast, 2, 0, "broadcast"))
+	in.Write(forward(wire.ForwardHash, 2, 7, "hash"))
+	in.Write(forward(wire.ForwardTarget, uint64(2<<16|9), 0, "nobody")) // no route: dropped
+	if _, err := sender.Write(in.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	wantA := []string{"target", "broadcast"}
+	wantB := []string{"master", "broadcast"}
+	if hashTo == a {
+		wantA = append(wantA, "hash")
+	} else {
+		wantB = append(wantB, "hash")
+	}
+	if got := f.readCalls(t, a, len(wantA)); strings.Join(got, ",") != strings.Join(wantA, ",") {
+		t.Fatalf("target A got %q, want %q", got, wantA)
+	}
+	if got := f.readCalls(t, b, len(wantB)); strings.Join(got, ",") != strings.Join(wantB, ",") {
+		t.Fatalf("target B got %q, want %q", got, wantB)
+	}
+}
+
+// A frame the router sends itself (here, from a remote_call's handler)
+// between two forwards to the same target keeps its place.
+func TestForwardOrderWithSends(t *testing.T) {
+	f := newFixture(t)
+	sender, _ := f.peer(t)
+	target, st := f.peer(t)
+	id := uint32(3<<16 | 1)
+	f.fwd.Routes.Set(id, st.Token)
+	f.rec.OnCall = func(_ *node.Stream, archive []byte) { st.Send(nodetest.Call(archive), nil) }
+
+	var in bytes.Buffer
+	in.Write(forward(wire.ForwardTarget, uint64(id), 0, "one"))
+	in.Write(nodetest.Call([]byte("two")))
+	in.Write(forward(wire.ForwardTarget, uint64(id), 0, "three"))
+	sender.Write(in.Bytes())
+	if got := f.readCalls(t, target, 3); strings.Join(got, ",") != "one,two,three" {
+		t.Fatalf("target got %q", got)
+	}
+}
+
+// A forward header that does not parse is dropped and logged; the stream
+// goes on.
+func TestForwardMalformedHeader(t *testing.T) {
+	f := newFixture(t)
+	sender, ss := f.peer(t)
+	sender.Write(nodetest.Frame([]byte{byte(wire.ForwardTarget), 0xff})) // id varint cut short
+	sender.Write(nodetest.Call([]byte("after")))
+	nodetest.Step(t, nodetest.Limit, func() bool { return len(f.rec.CallsOf(ss.Token)) == 1 }, f.n)
+	if f.n.Dropped() != 1 || !strings.Contains(strings.Join(f.rec.Lines(), "\n"), "dropped 1 frame") {
+		t.Fatalf("dropped %d, log %q", f.n.Dropped(), f.rec.Lines())
+	}
+}

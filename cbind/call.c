@@ -21,10 +21,8 @@ void cb_call_free(cb_call *c) {
 	free(c);
 }
 
-/* cb_msgh is the message handler: message plus traceback, as lua.c's
- * msghandler (and the archive's luna_ar_msgh) make it; an error object with
- * __tostring gives that string alone. */
-static int cb_msgh(lua_State *L) {
+/* cb_msgh: see msgh.h. */
+int cb_msgh(lua_State *L) {
 	const char *msg = lua_tostring(L, 1);
 	if (msg == NULL) {
 		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <lua.h>
 #include <lauxlib.h>
+#include "msgh.h"
 
 #define CB_MAXARGS 16   /* converted parameters of an exported Go function */
 #define CB_MAXRES 16    /* results of an exported Go function */

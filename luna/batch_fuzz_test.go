@@ -53,7 +53,8 @@ func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	m.pushStream(rt.L, s)
+	m.adopt(rt.L, s)
+	rt.classes.stream.Push(s)
 	rt.L.SetGlobal("s")
 	if err := rt.cb.DoString(`s.on_call = function() calls = calls + 1 end`); err != nil {
 		f.Fatal(err)

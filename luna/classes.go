@@ -73,12 +73,12 @@ func (rt *Runtime) callObject(obj any, name string, args ...any) bool {
 	return true
 }
 
-// osErrorText is the text listen/connect return for an OS error: the
-// strerror text, as the reference returned.
-func osErrorText(err error) string {
+// osError is the error listen/connect return for an OS error: its
+// strerror text alone, as the reference returned.
+func osError(err error) error {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
-		return errno.Error()
+		return errno
 	}
-	return err.Error()
+	return err
 }

@@ -66,7 +66,9 @@ func (rt *Runtime) daemonize(L *lua.State) int {
 	if msg == "" {
 		return 1
 	}
-	L.PushString(msg)
+	if err := rt.cb.Push(msg); err != nil { // protected: out of memory must not unwind Go
+		panic(err) // cbind raises it once Go has returned
+	}
 	return 2
 }
 

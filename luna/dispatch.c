@@ -1,6 +1,7 @@
 // dispatch.c: the batch loop that runs on_call for runs of received
 // remote_call frames (see luna_dispatch_calls in luna.h and dispatch.go).
 #include "archive.h"
+#include "msgh.h"
 #include "luna.h"
 
 // The state of one batch: one protected run of luna_batch_k over it.
@@ -51,7 +52,8 @@ static int luna_batch_k(lua_State *L) {
 		run->out->arc = pos + h + k + 1;
 		run->out->arclen = (size_t)len - k - 1;
 		int t = lua_getfield(L, 2, "on_call");
-		if (t != LUA_TFUNCTION) {
+		run->out->on_recv = t != LUA_TFUNCTION;
+		if (run->out->on_recv) {
 			lua_pop(L, 1);
 			t = lua_getfield(L, 2, "on_recv");
 		}
@@ -91,7 +93,7 @@ int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, size_t 
 	out->frames = 0;
 	out->reason = 0;
 	out->raised = 0;
-	lua_pushcfunction(L, luna_ar_msgh);
+	lua_pushcfunction(L, cb_msgh);
 	int h = lua_gettop(L);
 	lua_pushcfunction(L, luna_batch_k);
 	lua_pushlightuserdata(L, &run);

@@ -42,7 +42,10 @@ func (m *socketMgr) receiveCalls(s *node.Stream, buf []byte) (consumed int, stop
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
 		C.size_t(wire.MaxPayload(s.RecvCache())), (*C.int)(unsafe.Pointer(s.DeadFlag())), out)
 	if out.raised != 0 {
-		name := m.callName(s)
+		name := "on_call"
+		if out.on_recv != 0 {
+			name = "on_recv"
+		}
 		rt.errlog.report(name, msgName(buf[out.arc:out.arc+out.arclen]), s.Token, L.ToString(-1))
 	}
 	L.SetTop(top)
@@ -51,21 +54,6 @@ func (m *socketMgr) receiveCalls(s *node.Stream, buf []byte) (consumed int, stop
 		malformed = archive.MalformedError(int(out.reason)).Error()
 	}
 	return int(out.consumed), stop, malformed
-}
-
-// callName is the callback received calls go to: on_call, or on_recv
-// when the stream has no on_call. Raw access: it runs no Lua code.
-func (m *socketMgr) callName(s *node.Stream) string {
-	L := m.rt.cb.Thread()
-	m.rt.classes.stream.Push(s)
-	L.PushString("on_call")
-	L.RawGet(-2)
-	isFunc := L.IsFunction(-1)
-	L.Pop(2)
-	if isFunc {
-		return "on_call"
-	}
-	return "on_recv"
 }
 
 // msgName is the message name of a call for the error log: its first

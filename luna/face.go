@@ -13,9 +13,7 @@ func (m *socketMgr) Calls(s *node.Stream, buf []byte) (int, node.CallStop, strin
 
 // Accepted gives the new stream its table and runs on_accept.
 func (m *socketMgr) Accepted(l *node.Listener, s *node.Stream) bool {
-	L := m.rt.cb.Thread()
-	m.pushStream(L, s)
-	L.Pop(1)
+	m.adopt(m.rt.cb.Thread(), s)
 	return m.rt.callObject(l, "on_accept", s)
 }
 

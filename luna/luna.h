@@ -29,6 +29,7 @@ typedef struct {
 	int frames;      // remote_call frames handled
 	int reason;      // with BATCH_MALFORMED: the AR_M_* reason
 	int raised;      // a callback raised: the message (with its traceback) is on the stack
+	int on_recv;     // the callback run last was on_recv (the stream has no on_call)
 	size_t arc, arclen; // the archive of the last frame dispatched: buf[arc..arc+arclen)
 } luna_batch;
 
@@ -57,7 +58,7 @@ typedef struct {
 
 void luna_set_reason(int i, const char *text);
 luna_outbox *luna_outbox_new(lua_State *L, int idx, uintptr_t owner);
-void luna_install_call(lua_State *L, int midx, int sidx, lua_Integer slot);
+int luna_install_call(lua_State *L, int midx, int sidx, lua_Integer slot);
 int luna_outbox_size(luna_outbox *o, size_t pkg);
 int luna_outbox_slots(luna_outbox *o, size_t n);
 

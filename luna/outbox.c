@@ -6,8 +6,6 @@
 #include "luna.h"
 #include "_cgo_export.h"
 
-
-
 // Reasons a call fails, set once by Go from the archive package's errors
 // (index: -code for AR_E_*, 16 + Lua type for unsupported types).
 static const char *luna_encode_reasons[32];
@@ -36,18 +34,49 @@ static const char luna_outbox_key = 'o';
 #define OUTBOX_CALLS 4
 #define OUTBOX_MIN (256 << 10)
 
-// luna_outbox_new creates the outbox and stores it in the manager table at
-// idx. Returns NULL when memory is short. [-0, +0, m]
-luna_outbox *luna_outbox_new(lua_State *L, int idx, uintptr_t owner) {
-	idx = lua_absindex(L, idx);
+// luna_outbox_new_k creates the outbox (owner: argument 2, a light
+// userdata) and stores it in the manager table (argument 1). [-0, +0, m]
+static int luna_outbox_new_k(lua_State *L) {
 	luna_outbox *o = (luna_outbox *)lua_newuserdata(L, sizeof(luna_outbox));
 	memset(o, 0, sizeof *o);
-	o->owner = owner;
+	o->owner = (uintptr_t)lua_touserdata(L, 2);
 	lua_newtable(L);
 	lua_pushcfunction(L, luna_outbox_gc);
 	lua_setfield(L, -2, "__gc");
 	lua_setmetatable(L, -2);
-	lua_rawsetp(L, idx, &luna_outbox_key);
+	lua_rawsetp(L, 1, &luna_outbox_key);
+	return 0;
+}
+
+// luna_protect calls k with the values at a and b, and c, under lua_pcall,
+// so that a memory error cannot unwind through the Go frames that called
+// in. Returns 0 on success. [-0, +0, -]
+static int luna_protect(lua_State *L, lua_CFunction k, int a, int b, lua_Integer c) {
+	a = lua_absindex(L, a);
+	b = lua_absindex(L, b);
+	if (!lua_checkstack(L, 4)) return -1;
+	lua_pushcfunction(L, k); // a light C function: nothing is allocated
+	lua_pushvalue(L, a);
+	lua_pushvalue(L, b);
+	lua_pushinteger(L, c);
+	if (lua_pcall(L, 3, 0, 0) != LUA_OK) {
+		lua_pop(L, 1);
+		return -1;
+	}
+	return 0;
+}
+
+// luna_outbox_new creates the outbox and stores it in the manager table at
+// idx. Returns NULL when memory is short. [-0, +0, -]
+luna_outbox *luna_outbox_new(lua_State *L, int idx, uintptr_t owner) {
+	idx = lua_absindex(L, idx);
+	lua_pushlightuserdata(L, (void *)owner);
+	int rc = luna_protect(L, luna_outbox_new_k, idx, -1, 0);
+	lua_pop(L, 1);
+	if (rc != 0) return NULL;
+	lua_rawgetp(L, idx, &luna_outbox_key);
+	luna_outbox *o = (luna_outbox *)lua_touserdata(L, -1);
+	lua_pop(L, 1);
 	return o;
 }
 
@@ -89,16 +118,22 @@ static int luna_call(lua_State *L) {
 	return 1;
 }
 
-// luna_install_call sets stream.call (stream table at sidx) to a C closure
-// over the outbox of the manager table at midx. [-0, +0, m]
-void luna_install_call(lua_State *L, int midx, int sidx, lua_Integer slot) {
-	midx = lua_absindex(L, midx);
-	sidx = lua_absindex(L, sidx);
-	lua_rawgetp(L, midx, &luna_outbox_key);
-	lua_pushinteger(L, slot);
-	lua_pushvalue(L, sidx);
+// luna_install_call_k sets stream.call (stream table: argument 2) to a C
+// closure over the outbox of the manager table (argument 1) and the slot
+// (argument 3). [-0, +0, e]
+static int luna_install_call_k(lua_State *L) {
+	lua_rawgetp(L, 1, &luna_outbox_key);
+	lua_pushvalue(L, 3);
+	lua_pushvalue(L, 2);
 	lua_pushcclosure(L, luna_call, 3);
-	lua_setfield(L, sidx, "call");
+	lua_setfield(L, 2, "call");
+	return 0;
+}
+
+// luna_install_call installs stream.call for the stream table at sidx,
+// over the outbox of the manager table at midx; 0 on success. [-0, +0, -]
+int luna_install_call(lua_State *L, int midx, int sidx, lua_Integer slot) {
+	return luna_protect(L, luna_install_call_k, midx, sidx, slot);
 }
 
 // luna_outbox_size makes room for archives of pkg bytes; 0 on success.

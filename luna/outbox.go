@@ -47,7 +47,7 @@ type outbox struct {
 func (m *socketMgr) attachOutbox(L *lua.State, idx int) error {
 	m.out.handle = cgo.NewHandle(m)
 	m.out.c = C.luna_outbox_new(luaState(L), C.int(idx), C.uintptr_t(m.out.handle))
-	if C.luna_outbox_size(m.out.c, C.size_t(wire.DefaultCache)) != 0 {
+	if m.out.c == nil || C.luna_outbox_size(m.out.c, C.size_t(wire.DefaultCache)) != 0 {
 		return errNoMemory
 	}
 	return nil
@@ -72,7 +72,9 @@ func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *node.Stream) {
 	}
 	m.slotOf[s] = slot
 	o.setDead(slot, false)
-	C.luna_install_call(luaState(L), C.int(midx), C.int(sidx), C.lua_Integer(slot))
+	if C.luna_install_call(luaState(L), C.int(midx), C.int(sidx), C.lua_Integer(slot)) != 0 {
+		m.releaseSlot(s) // out of memory: stream.call stays the Go method
+	}
 }
 
 func (o *outbox) setDead(slot int, dead bool) {
@@ -162,12 +164,14 @@ func (m *socketMgr) drain() {
 // close detaches the outbox when the manager is released; the C memory
 // stays with its userdata until Lua collects it.
 func (o *outbox) close() {
-	if o.c == nil {
-		return
+	if o.c != nil {
+		o.c.closed = 1
+		o.c = nil
 	}
-	o.c.closed = 1
-	o.c = nil
-	o.handle.Delete()
+	if o.handle != 0 {
+		o.handle.Delete()
+		o.handle = 0
+	}
 }
 
 func luaState(L *lua.State) *C.lua_State { return (*C.lua_State)(unsafe.Pointer(L.GetState())) }

@@ -34,14 +34,17 @@ type socketMgr struct {
 // mgrOf is the manager of a stream.
 func mgrOf(s *node.Stream) *socketMgr { return s.Node().Handler().(*socketMgr) }
 
+// The methods here and in stream_methods.go take typed arguments and
+// return typed results where they can: cbind converts and pushes those in
+// C, where a memory error may unwind, and never from a Go frame. Reading
+// the stack from Go (L.Type, toIntegerx, RawGet) cannot raise.
+
 // createSocketMgr is luna.create_socket_mgr(max_conn, ...) -> manager, or
 // nil when max_conn <= 0 (extra arguments are ignored, as in the
 // reference).
-func (rt *Runtime) createSocketMgr(L *lua.State) int {
-	maxConn := L.ToInteger(1)
+func (rt *Runtime) createSocketMgr(L *lua.State, maxConn int64) (*socketMgr, error) {
 	if maxConn <= 0 {
-		L.PushNil()
-		return 1
+		return nil, nil
 	}
 	m := &socketMgr{
 		rt:     rt,
@@ -49,24 +52,26 @@ func (rt *Runtime) createSocketMgr(L *lua.State) int {
 		slotOf: map[*node.Stream]int{},
 	}
 	n, err := node.New(node.Config{
-		MaxConn:      int(min(int64(maxConn), 1<<30)),
+		MaxConn:      int(min(maxConn, 1<<30)),
 		FrameTimeout: rt.frameTimeout,
 		Handler:      m,
 		Forwarder:    router.NewForwarder(m.routes),
 		Log:          logLine,
 	})
 	if err != nil {
-		return pushFail(L, err.Error())
+		return nil, err
 	}
 	m.node = n
 	m.stopWaking = rt.signal.addWaker(n.Wake)
 	rt.managers[m] = struct{}{}
 	rt.classes.mgr.Push(m)
-	if err := m.attachOutbox(L, -1); err != nil {
+	err = m.attachOutbox(L, -1)
+	L.Pop(1)
+	if err != nil {
 		m.release()
-		return pushFail(L, err.Error())
+		return nil, err
 	}
-	return 1
+	return m, nil
 }
 
 // release closes everything the manager owns; it runs when the manager's
@@ -87,46 +92,40 @@ func (m *socketMgr) release() {
 func (m *socketMgr) wait(ms int64) { m.node.Wait(ms) }
 
 // listen is mgr.listen(ip, port) -> listener, "OK" | nil, err.
-func (m *socketMgr) listen(L *lua.State) int {
-	port, okPort := toIntegerx(L, 2)
-	if L.Type(1) != lua.LUA_TSTRING || !okPort || port < 0 || port > 65535 || m.closed {
-		return pushFail(L, errInvalidParam)
+func (m *socketMgr) listen(L *lua.State, ipArg any, port int64) (*node.Listener, string, error) {
+	ip, isString := ipArg.(string) // a number is not an address here
+	if _, okPort := toIntegerx(L, 2); !isString || !okPort || port < 0 || port > 65535 || m.closed {
+		return nil, "", errInvalidParam
 	}
-	l, err := m.node.Listen(L.ToString(1), int(port))
+	l, err := m.node.Listen(ip, int(port))
 	if err != nil {
-		return pushFail(L, osErrorText(err))
+		return nil, "", osError(err)
 	}
-	m.rt.classes.listener.Push(l)
-	L.PushString(resultOK)
-	return 2
+	return l, resultOK, nil
 }
 
 // connect is mgr.connect(host, port) -> stream, "OK" | nil, err. It never
 // blocks; the outcome is on_connected or on_error.
-func (m *socketMgr) connect(L *lua.State) int {
-	if !isStringish(L, 1) || !isStringish(L, 2) || m.closed {
-		return pushFail(L, errInvalidParam)
+func (m *socketMgr) connect(L *lua.State, host string, port int64) (*node.Stream, string, error) {
+	if _, okPort := toIntegerx(L, 2); !isStringish(L, 1) || !isStringish(L, 2) || !okPort || port < 0 || port > 65535 || m.closed {
+		return nil, "", errInvalidParam
 	}
-	port, okPort := toIntegerx(L, 2)
-	if !okPort || port < 0 || port > 65535 {
-		return pushFail(L, errInvalidParam)
-	}
-	s, err := m.node.Connect(L.ToString(1), int(port))
+	s, err := m.node.Connect(host, int(port))
 	if err != nil {
-		return pushFail(L, osErrorText(err))
+		return nil, "", osError(err)
 	}
-	m.pushStream(L, s)
-	L.PushString(resultOK)
-	return 2
+	m.adopt(L, s)
+	return s, resultOK, nil
 }
 
-// pushStream pushes a new stream's table, with stream.call installed as
-// the C closure that encodes into the outbox. [-0, +1, m]
-func (m *socketMgr) pushStream(L *lua.State, s *node.Stream) {
+// adopt makes a new stream's table, with stream.call installed as the C
+// closure that encodes into the outbox, and counts what the stream holds
+// natively for Lua's collector. [-0, +0, m]: Push raises through a panic.
+func (m *socketMgr) adopt(L *lua.State, s *node.Stream) {
 	m.rt.classes.stream.Push(s)
 	m.rt.classes.mgr.Push(m)
 	m.installCall(L, -1, -2, s)
-	L.Pop(1)
+	L.Pop(2)
 	m.rt.noteNative(L, streamNativeBytes)
 }
 
@@ -169,13 +168,6 @@ func (m *socketMgr) encode(L *lua.State, first int) ([]byte, error) {
 		return nil, err
 	}
 	return buf[:n], nil
-}
-
-// pushFail pushes nil, msg. [-0, +2, m]
-func pushFail(L *lua.State, msg string) int {
-	L.PushNil()
-	L.PushString(msg)
-	return 2
 }
 
 // isStringish reports whether the value at idx is a string or a number

@@ -11,20 +11,11 @@ import (
 
 // Lua methods of a stream.
 
-// call is stream.call(...) -> archive length | nil, reason.
-func call(s *node.Stream, L *lua.State) int {
-	n, err := sendArchive(s, L, 1, wire.RemoteCall, 0, 0)
-	return pushSent(L, n, err)
-}
-
-// pushSent pushes what call and the forward methods return: the archive
-// length, or nil and the reason nothing was sent. [-0, +(1|2), m]
-func pushSent(L *lua.State, n int64, err error) int {
-	if err != nil {
-		return pushFail(L, err.Error())
-	}
-	L.PushInteger(n)
-	return 1
+// call is stream.call(...) -> archive length | nil, reason: the Go
+// method, which the C closure of outbox.c replaces on every stream that
+// got an outbox slot.
+func call(s *node.Stream, L *lua.State) (int64, error) {
+	return sendArchive(s, L, 1, wire.RemoteCall, 0, 0)
 }
 
 // sendArchive encodes the values from index first on and sends them as a
@@ -54,21 +45,20 @@ func sendArchive(s *node.Stream, L *lua.State, first int, kind wire.MsgID, id ui
 // forwarder builds stream.forward_target/master/random/broadcast: the id
 // (forward_target) or group is the first argument; groups are truncated to
 // 8 bits as the reference did.
-func forwarder(kind wire.MsgID) func(*node.Stream, *lua.State) int {
-	return func(s *node.Stream, L *lua.State) int {
+func forwarder(kind wire.MsgID) func(*node.Stream, *lua.State) (int64, error) {
+	return func(s *node.Stream, L *lua.State) (int64, error) {
 		id := uint64(L.ToInteger(1))
 		if kind != wire.ForwardTarget {
 			id = uint64(uint8(id))
 		}
-		n, err := sendArchive(s, L, 2, kind, id, 0)
-		return pushSent(L, n, err)
+		return sendArchive(s, L, 2, kind, id, 0)
 	}
 }
 
 // forwardHash is stream.forward_hash(group, key, ...): an integer key
 // gives its low 32 bits, a string key its BKDR hash; any other key type
 // sends nothing (a non-integral number hashes to 0, as in the reference).
-func forwardHash(s *node.Stream, L *lua.State) int {
+func forwardHash(s *node.Stream, L *lua.State) (int64, error) {
 	group := uint64(uint8(L.ToInteger(1)))
 	var hash uint32
 	switch L.Type(2) {
@@ -79,10 +69,9 @@ func forwardHash(s *node.Stream, L *lua.State) int {
 	case lua.LUA_TSTRING:
 		hash = wire.HashString(L.ToString(2))
 	default:
-		return pushFail(L, errHashKey.Error())
+		return 0, errHashKey
 	}
-	n, err := sendArchive(s, L, 3, wire.ForwardHash, group, hash)
-	return pushSent(L, n, err)
+	return sendArchive(s, L, 3, wire.ForwardHash, group, hash)
 }
 
 // Errors call and the forward methods return as nil, reason.

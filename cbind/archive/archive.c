@@ -187,7 +187,6 @@ typedef struct {
 	span *strs;
 	size_t nstrs, next_table;
 	int status;  /* AR_M_* reason once the archive proved malformed */
-	int calling; /* dispatch: decoding is over, the function runs */
 	shape shapes[AR_FIXED_SHAPES];
 	span fixed[AR_FIXED_SPANS];
 } decoder;
@@ -201,7 +200,6 @@ static void decoder_init(decoder *d, const unsigned char *data, size_t n) {
 	d->strs = d->fixed;
 	d->nstrs = d->next_table = 0;
 	d->status = 0;
-	d->calling = 0;
 }
 
 static int get_uvarint(decoder *d, uint64_t *out) {
@@ -419,48 +417,6 @@ int64_t luna_ar_decode(lua_State *L, const unsigned char *data, size_t n) {
 	if (lua_pcall(L, 1, LUA_MULTRET, 0) != LUA_OK) return AR_LUA_ERROR;
 	if (d.status != 0) return -d.status;
 	return (int64_t)d.nvalues;
-}
-
-/* [-1, +1, m] msgh(err) -> err with a traceback, as lua.c does. */
-int luna_ar_msgh(lua_State *L) {
-	const char *msg = lua_tostring(L, 1);
-	if (msg == NULL) {
-		if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
-		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-	}
-	luaL_traceback(L, L, msg, 1);
-	return 1;
-}
-
-/* [-2, +0, e] dispatch_k(decoder, fn): decode, then fn(values...). */
-static int dispatch_k(lua_State *L) {
-	decoder *d = (decoder *)lua_touserdata(L, 1);
-	size_t i;
-	if ((d->status = reserve(L, d, 1, 2)) != 0) return 0;
-	for (i = 0; i < d->nvalues; i++) get_value(L, d);
-	d->calling = 1;
-	lua_call(L, (int)d->nvalues, 0);
-	return 0;
-}
-
-int64_t luna_ar_dispatch(lua_State *L, int fn, const unsigned char *data, size_t n) {
-	decoder d;
-	int h, rc;
-	decoder_init(&d, data, n);
-	if ((rc = scan_all(&d)) != 0) return -rc;
-	fn = lua_absindex(L, fn);
-	if (!lua_checkstack(L, 4)) return -AR_M_TOO_MANY;
-	lua_pushcfunction(L, luna_ar_msgh);
-	h = lua_gettop(L);
-	lua_pushcfunction(L, dispatch_k);
-	lua_pushlightuserdata(L, &d);
-	lua_pushvalue(L, fn);
-	if (lua_pcall(L, 2, 0, h) != LUA_OK) {
-		lua_remove(L, h);
-		return d.calling ? AR_CALL_ERROR : AR_LUA_ERROR;
-	}
-	lua_pop(L, 1);
-	return d.status != 0 ? -d.status : 0;
 }
 
 int64_t luna_ar_push(lua_State *L, const unsigned char *data, size_t n) {

@@ -46,17 +46,9 @@ var (
 	ErrStack           = errors.New("archive: Lua stack overflow")
 )
 
-// ErrMalformed is wrapped by every error Decode and Dispatch return for an
-// archive they refuse; the wrapping error says why.
+// ErrMalformed is wrapped by every error Decode returns for an
+// archive it refuses; the wrapping error says why.
 var ErrMalformed = errors.New("archive: malformed")
-
-// CallError is a Lua error raised by the function Dispatch called.
-type CallError struct {
-	// Message is the error message followed by the Lua traceback.
-	Message string
-}
-
-func (e *CallError) Error() string { return e.Message }
 
 type typeError struct{ msg string }
 
@@ -163,25 +155,9 @@ func Decode(L *lua.State, data []byte) (int, error) {
 	return 0, failure(L, r)
 }
 
-// Dispatch calls the function at stack index fn with the values of the
-// archive data as its arguments, in protected mode with a traceback message
-// handler, and drops its results. A malformed archive calls nothing and
-// returns an error wrapping ErrMalformed; an error raised by the function is
-// returned as a *CallError holding the message and traceback. The stack is
-// left as it was.
-//
-// Decoding and calling happen in one crossing into C. [-0, +0, -]
-func Dispatch(L *lua.State, fn int, data []byte) error {
-	r := int64(C.luna_ar_dispatch(state(L), C.int(fn), bytesPtr(data), C.size_t(len(data))))
-	if r == 0 {
-		return nil
-	}
-	return failure(L, r)
-}
-
 // MalformedError returns the error for a malformed-archive reason code, as
-// a C caller of luna_ar_dispatch (a batched dispatcher) receives it
-// (-result). It wraps ErrMalformed.
+// a C caller of luna_ar_push (a batched dispatcher) receives it (-result).
+// It wraps ErrMalformed.
 func MalformedError(reason int) error {
 	if reason > 0 && reason < reasonCount {
 		return malformedErrors[reason]
@@ -193,12 +169,9 @@ func MalformedError(reason int) error {
 // Lua error message the C side left on the stack, if any.
 func failure(L *lua.State, r int64) error {
 	switch r {
-	case C.AR_LUA_ERROR, C.AR_CALL_ERROR:
+	case C.AR_LUA_ERROR:
 		msg := L.ToString(-1)
 		L.Pop(1)
-		if r == C.AR_CALL_ERROR {
-			return &CallError{Message: msg}
-		}
 		return errors.New("archive: decode: " + msg)
 	}
 	return MalformedError(int(-r))

@@ -22,7 +22,7 @@
 /* An unsupported value of Lua type t gives AR_E_TYPE_BASE - t. */
 #define AR_E_TYPE_BASE (-16)
 
-/* Why an archive is malformed (luna_ar_decode and luna_ar_dispatch return -reason). */
+/* Why an archive is malformed (luna_ar_decode and luna_ar_push return -reason). */
 #define AR_M_TRUNCATED 1    /* a value is cut off by the end of the archive */
 #define AR_M_VARINT 2       /* a varint runs past 10 bytes or overflows 64 bits */
 #define AR_M_BAD_CODE 3     /* code 8 (table end) outside a table */
@@ -37,7 +37,6 @@
 
 /* A Lua error: its message is left on the top of the stack. */
 #define AR_LUA_ERROR (-100)  /* raised while decoding (memory, __gc) */
-#define AR_CALL_ERROR (-101) /* raised by the dispatched function; message + traceback */
 
 /*
  * luna_ar_encode writes the archive of the values at stack indexes first..top into
@@ -53,25 +52,12 @@ int64_t luna_ar_encode(lua_State *L, int first, unsigned char *dst, size_t cap);
 int64_t luna_ar_decode(lua_State *L, const unsigned char *data, size_t n);
 
 /*
- * luna_ar_dispatch calls the function at stack index fn with the values of the
- * archive as arguments, protected, with a traceback message handler. Returns 0,
- * -AR_M_* (nothing called), AR_LUA_ERROR or AR_CALL_ERROR. Results are dropped.
- */
-int64_t luna_ar_dispatch(lua_State *L, int fn, const unsigned char *data, size_t n);
-
-/*
  * luna_ar_push pushes the values of the archive data[0..n) and returns how many,
  * or -AR_M_* with nothing pushed. UNPROTECTED: it may raise a memory error, so
  * call it inside a protected call (a batch of calls under one lua_pcall).
  * [-0, +n, m]
  */
 int64_t luna_ar_push(lua_State *L, const unsigned char *data, size_t n);
-
-/*
- * luna_ar_msgh is the message handler the protected entry points use: the
- * error message followed by luaL_traceback. A lua_CFunction.
- */
-int luna_ar_msgh(lua_State *L);
 
 /*
  * luna_ar_uvarint writes v as a uvarint (7 bits a byte, low first) to p,

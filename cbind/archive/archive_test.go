@@ -284,69 +284,6 @@ func TestDecodeLuaError(t *testing.T) {
 	t.Error("the garbage collector never ran a finalizer during Decode")
 }
 
-func TestDispatch(t *testing.T) {
-	L := newState(t)
-	if err := L.DoString(`
-		calls, last = 0, nil
-		function handler(...) calls = calls + 1; last = render(...) end
-		function count(...) nargs = select("#", ...) end
-		function failing(name) error("bad " .. name) end
-		function failing_table() error({}) end`); err != nil {
-		t.Fatal(err)
-	}
-	global := func(name string) string {
-		L.GetGlobal(name)
-		defer L.Pop(1)
-		return L.ToString(-1)
-	}
-	L.PushString("sentinel")
-	L.GetGlobal("handler")
-
-	if err := Dispatch(L, -1, corpus.Unhex(t, "0301660a03026869")); err != nil {
-		t.Fatal(err)
-	}
-	if got := global("last"); got != `CALL 3 "f" 1 "hi"` {
-		t.Errorf("handler got %s", got)
-	}
-	if err := Dispatch(L, 2, nil); err != nil || global("last") != "CALL 0" {
-		t.Errorf("empty archive: %v, %s", err, global("last"))
-	}
-	// Malformed: nothing is called.
-	err := Dispatch(L, 2, corpus.Unhex(t, "03016607000a08"))
-	if !errors.Is(err, ErrMalformed) || global("calls") != "2" {
-		t.Errorf("malformed: %v, calls = %s", err, global("calls"))
-	}
-	L.GetGlobal("count")
-	if err := Dispatch(L, -1, bytes.Repeat([]byte{10}, 100000)); err != nil || global("nargs") != "100000" {
-		t.Errorf("100000 arguments: %v, %s", err, global("nargs"))
-	}
-	L.Pop(1)
-
-	L.GetGlobal("failing")
-	err = Dispatch(L, -1, corpus.Unhex(t, "030166"))
-	var ce *CallError
-	if !errors.As(err, &ce) || errors.Is(err, ErrMalformed) ||
-		!strings.Contains(ce.Message, "bad f") || !strings.Contains(ce.Message, "stack traceback:") {
-		t.Errorf("error in the function: %v", err)
-	}
-	L.Pop(1)
-	L.GetGlobal("failing_table")
-	err = Dispatch(L, -1, nil)
-	if !errors.As(err, &ce) || !strings.HasPrefix(ce.Message, "(error object is a table value)") {
-		t.Errorf("error object: %v", err)
-	}
-	L.Pop(1)
-	L.PushInteger(7)
-	err = Dispatch(L, -1, nil)
-	if !errors.As(err, &ce) || !strings.Contains(ce.Message, "attempt to call a number value") {
-		t.Errorf("not a function: %v", err)
-	}
-	L.Pop(1)
-	if L.GetTop() != 2 || L.ToString(1) != "sentinel" {
-		t.Errorf("stack: top %d", L.GetTop())
-	}
-}
-
 func TestRoundTrip(t *testing.T) {
 	L := newState(t)
 	buf := make([]byte, 1<<16)
@@ -380,7 +317,6 @@ func TestErrorsDoNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() {
 		_, _ = Encode(L, 1, buf)
 		_, _ = Decode(L, bad)
-		_ = Dispatch(L, 1, bad)
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per run", allocs)
@@ -416,9 +352,6 @@ func TestNoLuaAllocation(t *testing.T) {
 			t.Fatal(err)
 		}
 		L.SetTop(3)
-		if err := Dispatch(L, 1, data); err != nil {
-			t.Fatal(err)
-		}
 	}
 	for i := 0; i < 10; i++ {
 		step()

@@ -77,29 +77,6 @@ func BenchmarkDecode(b *testing.B) {
 	}
 }
 
-// BenchmarkDispatch decodes and calls a Lua function that does nothing, in
-// one crossing, as a stream's on_call would be reached.
-func BenchmarkDispatch(b *testing.B) {
-	for _, p := range benchPayloads {
-		b.Run(p.name, func(b *testing.B) {
-			data := archiveOf(b, p.lua)
-			L := newState(b)
-			if err := L.DoString(`function sink(...) end`); err != nil {
-				b.Fatal(err)
-			}
-			L.GetGlobal("sink")
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := Dispatch(L, 1, data); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
-		})
-	}
-}
-
 // BenchmarkCrossing is the floor under the figures above: one cgo call
 // into liblua that does nothing useful.
 func BenchmarkCrossing(b *testing.B) {

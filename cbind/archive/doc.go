@@ -5,7 +5,6 @@
 //
 //	n, err := archive.Encode(L, 1, buf)   // values 1..top → buf[:n]
 //	n, err := archive.Decode(L, data)     // data → n values pushed
-//	err := archive.Dispatch(L, fn, data)  // fn(values...) under lua_pcall
 //
 // Build with -tags lua53 (golua's tag); the C code compiles against the
 // system's Lua 5.3 through pkg-config (lua5.3).
@@ -47,11 +46,6 @@
 // pushes. It runs inside lua_pcall of a C function, because lua_pushlstring
 // and lua_createtable may raise a memory error (or a __gc metamethod an
 // error); such an error is returned, never raised through Go.
-//
-// Dispatch decodes and calls in the same protected call, with a message
-// handler that appends a traceback (as lua.c's), so a malformed archive
-// (nothing called, ErrMalformed) is told apart from an error raised by the
-// function (*CallError, message and traceback) in one crossing.
 //
 // # Memory
 //

@@ -10,8 +10,8 @@ import (
 	"github.com/luna-go/luna/cbind/archive"
 )
 
-// A call's values become an archive; the receiver gets them back as the
-// arguments of its handler.
+// A call's values become an archive; the receiver gets them back on its
+// stack, as the arguments of its handler.
 func Example() {
 	L := lua.NewState()
 	defer L.Close()
@@ -28,19 +28,16 @@ func Example() {
 	fmt.Printf("%d bytes: % x, %v\n", n, buf[:n], err)
 	L.SetTop(0)
 
-	// On the receiver: on_call(...).
-	L.DoString(`function on_call(name, id, t) got = name .. " " .. id .. " " .. t.name end`)
-	L.GetGlobal("on_call")
-	err = archive.Dispatch(L, -1, buf[:n])
-	L.GetGlobal("got")
-	fmt.Println(L.ToString(-1), err)
-	L.Pop(1)
+	// On the receiver: the values, pushed as on_call's arguments.
+	count, err := archive.Decode(L, buf[:n])
+	fmt.Println(count, L.ToString(1), L.ToInteger(2), err)
+	L.SetTop(0)
 
-	// A hostile frame: a table with a nil key. Nothing is called.
-	err = archive.Dispatch(L, -1, []byte{7, 0, 10, 8})
-	fmt.Println(errors.Is(err, archive.ErrMalformed), err)
+	// A hostile frame: a table with a nil key. Nothing is pushed.
+	count, err = archive.Decode(L, []byte{7, 0, 10, 8})
+	fmt.Println(count, L.GetTop(), errors.Is(err, archive.ErrMalformed), err)
 	// Output:
 	// 21 bytes: 03 05 6c 6f 67 69 6e 33 07 03 04 6e 61 6d 65 03 03 61 6e 6e 08, <nil>
-	// login 42 ann <nil>
-	// true archive: malformed: nil table key
+	// 3 login 42 <nil>
+	// 0 0 true archive: malformed: nil table key
 }

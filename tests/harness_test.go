@@ -139,30 +139,74 @@ func (p *proc) output() string {
 // returns it.
 func (p *proc) waitLine(prefix string, limit time.Duration) string {
 	p.t.Helper()
+	line, i := p.find(0, limit, func(l string) bool { return strings.HasPrefix(l, prefix) })
+	switch {
+	case i >= 0:
+		return line
+	case !p.alive():
+		p.t.Fatalf("luna exited before printing %q; output:\n%s", prefix, p.output())
+	default:
+		p.t.Fatalf("no line %q within %v; output:\n%s", prefix, limit, p.output())
+	}
+	return ""
+}
+
+// mark is the number of output lines so far.
+func (p *proc) mark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.out)
+}
+
+// alive reports whether the process's output is still open (it has not
+// exited).
+func (p *proc) alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// find waits (at most limit) for an output line at index from or later that
+// satisfies ok; it returns the line and its index, or -1.
+func (p *proc) find(from int, limit time.Duration, ok func(string) bool) (string, int) {
 	deadline := time.After(limit)
-	for seen := 0; ; {
+	for seen := from; ; {
 		p.mu.Lock()
 		for ; seen < len(p.out); seen++ {
-			if strings.HasPrefix(p.out[seen], prefix) {
+			if ok(p.out[seen]) {
 				line := p.out[seen]
 				p.mu.Unlock()
-				return line
+				return line, seen
 			}
 		}
 		p.mu.Unlock()
 		select {
-		case <-p.cond:
+		case <-p.cond: // one waiter is woken per line; others look again soon
+		case <-time.After(10 * time.Millisecond):
 		case <-p.done:
-			p.mu.Lock()
-			n := len(p.out)
-			p.mu.Unlock()
-			if seen == n {
-				p.t.Fatalf("luna exited before printing %q; output:\n%s", prefix, p.output())
+			if seen == p.mark() { // every line is scanned and none will come
+				return "", -1
 			}
 		case <-deadline:
-			p.t.Fatalf("no line %q within %v; output:\n%s", prefix, limit, p.output())
+			return "", -1
 		}
 	}
+}
+
+// lines returns the output lines from index from on that satisfy ok.
+func (p *proc) lines(from int, ok func(string) bool) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, l := range p.out[min(from, len(p.out)):] {
+		if ok(l) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // wait waits (at most limit) for the process to exit and returns its code.

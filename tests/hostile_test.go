@@ -29,7 +29,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net"
 	"os"
@@ -43,23 +42,12 @@ import (
 
 // ---------------------------------------------------------------- frames
 
-// hsCallOf is the frame of call(name, values...), each value already encoded.
-func hsCallOf(name string, values ...[]byte) []byte {
-	p := append([]byte{0}, arcString(name)...)
-	for _, v := range values {
-		p = append(p, v...)
-	}
-	return frameOf(p)
-}
-
 // hsCallF is the frame of call("f", <archive bytes>): the corpus' shape.
 func hsCallF(archive ...byte) []byte {
 	return frameOf(append([]byte{0, 3, 1, 'f'}, archive...))
 }
 
-func hsBigString(n int) []byte {
-	return append(binary.AppendUvarint([]byte{3}, uint64(n)), bytes.Repeat([]byte{'x'}, n)...)
-}
+func hsBigString(n int) []byte { return arcString(strings.Repeat("x", n)) }
 
 // hsNested is depth nested tables {[1]={[1]=...{}...}}, as capture.py builds them.
 func hsNested(depth int) []byte {
@@ -89,7 +77,7 @@ func hsBytewise(b []byte) [][]byte {
 }
 
 var (
-	hsProbe       = hsCallOf("probe") // 08 00 03 05 70 72 6f 62 65
+	hsProbe       = callFrame("probe") // 08 00 03 05 70 72 6f 62 65
 	hsProbePay    = hsProbe[1:]
 	hsNilKeyFrame = hsCallF(7, 0, 10, 8) // call("f", {[nil]=1})
 )
@@ -134,16 +122,8 @@ func (cl *hsClient) read() {
 	r := bufio.NewReader(cl.c)
 	defer close(cl.closed)
 	for {
-		n, err := binary.ReadUvarint(r)
-		if err == nil && n > 1<<24 {
-			err = fmt.Errorf("frame of %d bytes from the server", n)
-		}
+		p, err := readFrame(r)
 		if err != nil {
-			cl.err = err
-			return
-		}
-		p := make([]byte, n)
-		if _, err := io.ReadFull(r, p); err != nil {
 			cl.err = err
 			return
 		}
@@ -154,28 +134,10 @@ func (cl *hsClient) read() {
 // hsHello decodes the payload of call("hello", token).
 func hsHello(p []byte) (int64, bool) {
 	pre := append([]byte{0}, arcString("hello")...)
-	if !bytes.HasPrefix(p, pre) || len(p) == len(pre) {
+	if !bytes.HasPrefix(p, pre) {
 		return 0, false
 	}
-	v := p[len(pre):]
-	switch {
-	case v[0] >= 9 && len(v) == 1:
-		return int64(v[0]) - 9, true
-	case v[0] == 2:
-		u, n := binary.Uvarint(v[1:])
-		if n <= 0 || 1+n != len(v) {
-			return 0, false
-		}
-		x := int64(u >> 1)
-		if u&1 != 0 {
-			x = -x
-		}
-		if x >= 0 {
-			x += 246
-		}
-		return x, true
-	}
-	return 0, false
+	return parseArcInt(p[len(pre):])
 }
 
 // write sends chunks, pausing gap between them, and returns the first error.
@@ -220,7 +182,7 @@ func (cl *hsClient) Close() { cl.c.Close() }
 // ---------------------------------------------------------------- server
 
 type hsServer struct {
-	p    *proc
+	*proc
 	port string
 }
 
@@ -228,61 +190,7 @@ func hsStart(t *testing.T, env []string, args ...string) *hsServer {
 	t.Helper()
 	p := startLuna(t, env, append([]string{script("hostile_server.lua")}, args...)...)
 	line := p.waitLine("READY ", 10*time.Second)
-	return &hsServer{p: p, port: strings.TrimPrefix(line, "READY ")}
-}
-
-// mark is the number of output lines so far.
-func (s *hsServer) mark() int {
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
-	return len(s.p.out)
-}
-
-func (s *hsServer) alive() bool {
-	select {
-	case <-s.p.done: // its output ended: it exited
-		return false
-	default:
-		return true
-	}
-}
-
-// find waits (at most limit) for an output line at index from or later that
-// satisfies ok; it returns the line and its index, or -1.
-func (s *hsServer) find(from int, limit time.Duration, ok func(string) bool) (string, int) {
-	deadline := time.Now().Add(limit)
-	for seen := from; ; {
-		s.p.mu.Lock()
-		for ; seen < len(s.p.out); seen++ {
-			if ok(s.p.out[seen]) {
-				line := s.p.out[seen]
-				s.p.mu.Unlock()
-				return line, seen
-			}
-		}
-		s.p.mu.Unlock()
-		if time.Now().After(deadline) {
-			return "", -1
-		}
-		select {
-		case <-s.p.done:
-			deadline = time.Now() // one last scan
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-}
-
-// lines returns the output lines from index from on that satisfy ok.
-func (s *hsServer) lines(from int, ok func(string) bool) []string {
-	s.p.mu.Lock()
-	defer s.p.mu.Unlock()
-	var out []string
-	for _, l := range s.p.out[min(from, len(s.p.out)):] {
-		if ok(l) {
-			out = append(out, l)
-		}
-	}
-	return out
+	return &hsServer{proc: p, port: strings.TrimPrefix(line, "READY ")}
 }
 
 // streamError parses "server stream error <err> <token>".
@@ -403,7 +311,7 @@ func hsOwnCases() []hsCase {
 		return hsCallF(append(b, 9+7)...)
 	}
 	growLine := func(n int64) string { return hsCallLine(2, "grow", strconv.FormatInt(n, 10), 0) }
-	valid := hsCallOf("f", arcInt(1), arcString("abc"), []byte{1, 0, 0, 0, 0, 0, 0, 4, 0x40}, []byte{7, 10, 10, 11, 11, 8}) // f, 1, "abc", 2.5, {1,2}
+	valid := callFrame("f", arcInt(1), arcString("abc"), []byte{1, 0, 0, 0, 0, 0, 0, 4, 0x40}, []byte{7, 10, 10, 11, 11, 8}) // f, 1, "abc", 2.5, {1,2}
 	validLine := fLine(5, "table", 0)
 	return []hsCase{
 		{name: "len_overflow_2^70", note: "length varint ff x9 7f: more than 64 bits",
@@ -505,7 +413,7 @@ func hsRun(s *hsServer, c hsCase, frameTimeout time.Duration) (r hsReport) {
 	}
 	defer v.Close()
 	if c.grow > 0 {
-		if err := v.write([][]byte{hsCallOf("grow", arcInt(c.grow))}, 0); err != nil {
+		if err := v.write([][]byte{callFrame("grow", arcInt(c.grow))}, 0); err != nil {
 			r.fail("grow: %v", err)
 			return
 		}
@@ -823,7 +731,7 @@ func TestHostileCorpus(t *testing.T) {
 	cases := append(hsCorpus(t), hsOwnCases()...)
 	hsRunAll(t, s, cases, frameTimeout)
 	if !s.alive() {
-		t.Fatalf("the server exited; output:\n%s", s.p.output())
+		t.Fatalf("the server exited; output:\n%s", s.output())
 	}
 	if line, _ := s.find(0, time.Second, func(l string) bool { return strings.HasPrefix(l, "luna: dropped") }); line == "" {
 		t.Errorf("no 'luna: dropped' line for the malformed frames")
@@ -852,7 +760,7 @@ func TestHostileDropLog(t *testing.T) {
 	}
 	first, i := s.find(from, 3*time.Second, isDrop)
 	if first == "" {
-		t.Fatalf("no 'luna: dropped' line; output:\n%s", s.p.output())
+		t.Fatalf("no 'luna: dropped' line; output:\n%s", s.output())
 	}
 	t.Logf("first: %s", first)
 	tok := strconv.FormatInt(c.token, 10)
@@ -1010,11 +918,11 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 		t.Helper()
 		_, i := s.find(0, 5*time.Second, func(l string) bool { return strings.HasSuffix(l, msg) })
 		if i < 0 {
-			t.Errorf("%q never printed; output:\n%s", msg, s.p.output())
+			t.Errorf("%q never printed; output:\n%s", msg, s.output())
 			return
 		}
 		if _, j := s.find(i+1, 2*time.Second, func(l string) bool { return strings.HasPrefix(l, "stack traceback:") }); j < 0 || j > i+3 {
-			t.Errorf("%q printed without a traceback; output:\n%s", msg, s.p.output())
+			t.Errorf("%q printed without a traceback; output:\n%s", msg, s.output())
 		}
 	}
 
@@ -1036,7 +944,7 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.write([][]byte{bytes.Join([][]byte{hsCallOf("raise"), hsProbe, hsCallOf("raise")}, nil)}, 0); err != nil {
+	if err := c.write([][]byte{bytes.Join([][]byte{callFrame("raise"), hsProbe, callFrame("raise")}, nil)}, 0); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.expect(hsProbePay, 5*time.Second); err != nil {
@@ -1053,7 +961,7 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 	boom := fmt.Sprintf("boom in on_call %d", c.token)
 	repeat := "luna: on_call raised the same error 1 more time(s) in "
 	if _, i := s.find(0, 5*time.Second, func(l string) bool { return strings.HasPrefix(l, repeat) && strings.HasSuffix(l, boom) }); i < 0 {
-		t.Errorf("no line %q...%q; output:\n%s", repeat, boom, s.p.output())
+		t.Errorf("no line %q...%q; output:\n%s", repeat, boom, s.output())
 	}
 	if n := len(s.lines(0, func(l string) bool { return strings.HasSuffix(l, boom) })); n != 2 {
 		t.Errorf("on_call's error printed %d times, want the first in full and one count", n)
@@ -1081,7 +989,7 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	if err := healthy.write([][]byte{hsCallOf("dial", arcInt(int64(port)))}, 0); err != nil {
+	if err := healthy.write([][]byte{callFrame("dial", arcInt(int64(port)))}, 0); err != nil {
 		t.Fatal(err)
 	}
 	ln.(*net.TCPListener).SetDeadline(time.Now().Add(5 * time.Second))
@@ -1092,7 +1000,7 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 	defer out.Close()
 	line, _ := s.find(0, 5*time.Second, func(l string) bool { return strings.HasPrefix(l, "CONNECTED ") })
 	if line == "" {
-		t.Fatalf("no on_connected; output:\n%s", s.p.output())
+		t.Fatalf("no on_connected; output:\n%s", s.output())
 	}
 	traceback("boom in on_connected " + strings.TrimPrefix(line, "CONNECTED "))
 	outc := &hsClient{c: out, in: make(chan []byte, 16), closed: make(chan struct{})}
@@ -1112,7 +1020,7 @@ func TestHostileLuaErrorsInCallbacks(t *testing.T) {
 		t.Errorf("new connection at the end: %v", err)
 	}
 	if !s.alive() {
-		t.Fatalf("the server exited; output:\n%s", s.p.output())
+		t.Fatalf("the server exited; output:\n%s", s.output())
 	}
 }
 
@@ -1135,7 +1043,7 @@ func TestHostileKill9(t *testing.T) {
 		took := time.Since(start)
 		peer.wait(5 * time.Second)
 		if line != "server stream error connection_lost "+tok {
-			t.Fatalf("got %q after %v; output:\n%s", line, took, s.p.output())
+			t.Fatalf("got %q after %v; output:\n%s", line, took, s.output())
 		}
 		if took > within {
 			t.Errorf("connection_lost after %v, want within %v", took, within)
@@ -1155,12 +1063,12 @@ func TestHostileKill9(t *testing.T) {
 		peer := startLuna(t, nil, script("hostile_peer.lua"), s.port)
 		peer.waitLine("HELLO ", 10*time.Second)
 		start := time.Now()
-		if err := s.p.cmd.Process.Kill(); err != nil {
+		if err := s.cmd.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
 		line := peer.waitLine("peer stream error ", 5*time.Second)
 		took := time.Since(start)
-		s.p.wait(5 * time.Second)
+		s.wait(5 * time.Second)
 		if line != "peer stream error connection_lost" {
 			t.Fatalf("got %q", line)
 		}

@@ -62,6 +62,15 @@ func (p *point) Args(L *lua.State) int {
 
 func (p *point) Top(L *lua.State, x int) int { return L.GetTop()*100 + x }
 
+// Count is a method that reads its arguments off the stack and returns a
+// typed result: the argument count, or an error when there is none.
+func (p *point) Count(L *lua.State) (int64, error) {
+	if L.GetTop() == 0 {
+		return 0, errors.New("no arguments")
+	}
+	return int64(L.GetTop()*10 + p.X), nil
+}
+
 func (p *point) Panic() { panic("point panic") }
 
 func exportPoint(s *State) *Class[point] {
@@ -73,6 +82,7 @@ func exportPoint(s *State) *Class[point] {
 		Method("swap", (*point).Swap).
 		Method("args", (*point).Args).
 		Method("top", (*point).Top).
+		Method("count", (*point).Count).
 		Method("panic", (*point).Panic).
 		Method("lambda", func(p *point, k int) int { return p.X * k }).
 		Field("x", "X", false).
@@ -182,6 +192,9 @@ func TestClassMethods(t *testing.T) {
 			{"p:args(7, 8)", "2, 1"}, // without self
 			{"p.top(5)", "105"},
 			{"p:top(5)", "105"},
+			{"p.count(7, 8)", "21"},
+			{"p:count(7)", "11"},
+			{"p.count()", `nil, "no arguments"`},
 			{"select(2, pcall(p.panic)):match('point panic') ~= nil", "true"},
 			{"(function() local f = p.sum; return f() end)()", "3"},
 		})

@@ -103,6 +103,15 @@ func fastMethod[T any](cls *classInfo, fn any) func(*State, frame) {
 	switch fn := fn.(type) {
 	case func(*T, *lua.State) int:
 		return func(s *State, f frame) { f.nres = C.int(fn(self(s, f), s.luaFor(f.L))) }
+	case func(*T, *lua.State) (int64, error):
+		return func(s *State, f frame) {
+			v, err := fn(self(s, f), s.luaFor(f.L))
+			if err != nil {
+				s.setErrorResult(f, err)
+				return
+			}
+			rInt(f, v)
+		}
 	case func(*T):
 		return func(s *State, f frame) { fn(self(s, f)) }
 	case func(*T) bool:

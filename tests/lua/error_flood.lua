@@ -2,17 +2,16 @@
 -- on_loop raising, and one other error. Runs long enough for the repeat
 -- counts to be printed, then exits.
 io.stdout:setvbuf("line")
+local kit = dofile(arg[0]:match("^(.*/)") .. "netkit.lua")
 local mgr = luna.create_socket_mgr(16)
-local listener = assert(mgr.listen("127.0.0.1", 0))
-local calls, conns = 0, {}
-listener.on_accept = function(s)
-    conns[s.token] = s -- an unreferenced stream is closed when collected
+local calls = 0
+local listener = kit.serve(mgr, function(s)
     s.on_call = function(msg, i)
         calls = calls + 1
         if i == 500 then error("other error") end
         error("boom in on_call")
     end
-end
+end)
 
 function main()
     local c = assert(mgr.connect("127.0.0.1", listener.port))

@@ -5,16 +5,12 @@
 --   sleep       1 call, then sleep_ms(5000), then returns
 --   return      100 calls, then main returns
 io.stdout:setvbuf("line")
+local kit = dofile(arg[0]:match("^(.*/)") .. "netkit.lua")
 local port, mode = math.tointeger(tonumber(arg[1])), arg[2]
 local mgr = luna.create_socket_mgr(16)
 
 function main()
-    local s = assert(mgr.connect("127.0.0.1", port))
-    local up = false
-    s.on_connected = function() up = true end
-    local deadline = luna.get_time_ms() + 5000
-    while not up and luna.get_time_ms() < deadline do mgr.wait(10) end
-    assert(up, "not connected")
+    local s = kit.connect(mgr, port)
     if mode == "sleep" then
         s.call("one")
         print("SENT")

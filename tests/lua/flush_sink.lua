@@ -1,16 +1,15 @@
 -- flush_sink.lua: counts the calls it receives and prints "GOT <n>" for
 -- each (line-buffered), after "READY <port>". SIGTERM ends it.
 io.stdout:setvbuf("line")
+local kit = dofile(arg[0]:match("^(.*/)") .. "netkit.lua")
 local mgr = luna.create_socket_mgr(16)
-local listener = assert(mgr.listen("127.0.0.1", 0))
-local got, conns = 0, {}
-listener.on_accept = function(s)
-    conns[s.token] = s -- an unreferenced stream is closed when collected
+local got = 0
+local listener = kit.serve(mgr, function(s)
     s.on_call = function()
         got = got + 1
         print("GOT " .. got)
     end
-end
+end)
 
 function main()
     print("READY " .. listener.port)

@@ -2,7 +2,6 @@ package tests
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -115,13 +114,9 @@ func TestZombieChildren(t *testing.T) {
 // zombie children of its own.
 func TestDaemonLeavesNoZombie(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "daemon.txt")
-	ctx, cancel := context.WithTimeout(context.Background(), scriptLimit)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, lunaBin, script("daemon_children.lua"), marker)
-	cmd.Env = append(os.Environ(), "LUNA_DAEMON=on")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.HasSuffix(string(out), "[ok]\nbefore daemon\n") {
-		t.Fatalf("parent: %v, output %q", err, out)
+	r := runLuna(t, scriptLimit, []string{"LUNA_DAEMON=on"}, script("daemon_children.lua"), marker)
+	if r.code != 0 || !strings.HasSuffix(r.out, "[ok]\nbefore daemon\n") {
+		t.Fatalf("parent: exit %d, output %q", r.code, r.out)
 	}
 	var got string
 	for i := 0; i < 200 && got == ""; i++ {

@@ -23,21 +23,12 @@ static int luna_batch_k(lua_State *L) {
 	const unsigned char *buf = run->buf;
 	size_t n = run->n;
 	while (run->pos < n) {
-		// the length: a uvarint of at most 10 bytes whose 10th byte is 0 or 1,
-		// as luna/wire parses it; anything else is left to Go's parser
-		uint64_t len = 0;
-		size_t h = 0, pos = run->pos;
-		for (;;) {
-			// an incomplete header: Go's parser can tell a length that can
-			// never fit before the rest arrives
-			if (pos + h >= n) { run->status = BATCH_OTHER; return 0; }
-			unsigned char c = buf[pos + h];
-			len |= (uint64_t)(c & 0x7f) << (7 * h);
-			h++;
-			if (!(c & 0x80)) break;
-			if (h == 10) { run->status = BATCH_OTHER; return 0; }
-		}
-		if ((h == 10 && buf[pos + 9] > 1) || len == 0 || len > run->max_payload) {
+		// the length, as luna/wire parses it; an incomplete header, or one
+		// that is not a varint, is left to Go's parser, which can tell a
+		// length that can never fit before the rest arrives
+		uint64_t len;
+		size_t h, pos = run->pos;
+		if (luna_ar_get_uvarint(buf + pos, n - pos, &len, &h) != 0 || len == 0 || len > run->max_payload) {
 			run->status = BATCH_OTHER;
 			return 0;
 		}

@@ -203,20 +203,10 @@ static void decoder_init(decoder *d, const unsigned char *data, size_t n) {
 }
 
 static int get_uvarint(decoder *d, uint64_t *out) {
-	uint64_t v = 0;
-	int i;
-	for (i = 0; i < 10; i++) {
-		unsigned b;
-		if (d->pos >= d->n) return AR_M_TRUNCATED;
-		b = d->p[d->pos++];
-		if (i == 9 && b > 1) return AR_M_VARINT;
-		v |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (b < 0x80) {
-			*out = v;
-			return 0;
-		}
-	}
-	return AR_M_VARINT; /* not reached */
+	size_t len;
+	int rc = luna_ar_get_uvarint(d->p + d->pos, d->n - d->pos, out, &len);
+	if (rc == 0) d->pos += len;
+	return rc;
 }
 
 static uint64_t get_le64(decoder *d) {

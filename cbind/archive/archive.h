@@ -74,4 +74,27 @@ static inline size_t luna_ar_uvarint(unsigned char *p, uint64_t v) {
 	return n;
 }
 
+/*
+ * luna_ar_get_uvarint reads the uvarint at p[0..n) into *v and its length
+ * into *len: at most 10 bytes, the 10th 0 or 1, as luna/wire reads it.
+ * Returns 0, AR_M_TRUNCATED (it runs past n) or AR_M_VARINT. The one
+ * varint reader of the C code, for archives and frame headers alike.
+ */
+static inline int luna_ar_get_uvarint(const unsigned char *p, size_t n, uint64_t *v, size_t *len) {
+	uint64_t x = 0;
+	size_t i;
+	for (i = 0; i < 10; i++) {
+		if (i >= n) return AR_M_TRUNCATED;
+		unsigned b = p[i];
+		if (i == 9 && b > 1) return AR_M_VARINT;
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (b < 0x80) {
+			*v = x;
+			*len = i + 1;
+			return 0;
+		}
+	}
+	return AR_M_VARINT; /* not reached */
+}
+
 #endif

@@ -65,15 +65,51 @@ func (n *Node) deliverFailures() {
 // virtual machine). An idle node (no events last time) never spins.
 const spinFor = 50 * time.Microsecond
 
-// poll waits for events, spinning first when the last wait was busy.
+// maxSpinBackoff bounds how many busy waits in a row skip the spin after
+// spins stopped winning.
+const maxSpinBackoff = 64
+
+// spinner decides whether a busy wait spins: spinning must pay for itself.
+// A spin that catches an event keeps spinning on; one that catches nothing
+// doubles how many of the next busy waits go straight to the kernel (up
+// to maxSpinBackoff), so a node whose traffic comes too slowly for the
+// spin to win (a call every millisecond) spins on one wait in 64 at most.
+type spinner struct {
+	skip    int // busy waits left that do not spin
+	backoff int // skips after the next losing spin
+}
+
+// try reports whether this busy wait should spin.
+func (sp *spinner) try() bool {
+	if sp.skip > 0 {
+		sp.skip--
+		return false
+	}
+	return true
+}
+
+// won records a spin's outcome.
+func (sp *spinner) won(caught bool) {
+	if caught {
+		sp.backoff = 0
+		return
+	}
+	sp.backoff = min(max(1, sp.backoff*2), maxSpinBackoff)
+	sp.skip = sp.backoff
+}
+
+// poll waits for events, spinning first when the last wait was busy and
+// spinning has been paying (spinner).
 func (n *Node) poll(timeout int) (int, error) {
-	if timeout != 0 && n.busy {
+	if timeout != 0 && n.busy && n.spin.try() {
 		deadline := time.Now().Add(spinFor)
 		for time.Now().Before(deadline) {
 			if c, err := n.poller.Wait(0, n.events); c > 0 || err != nil || n.poller.Woken() {
+				n.spin.won(true)
 				return c, err
 			}
 		}
+		n.spin.won(false)
 	}
 	c, err := n.poller.Wait(timeout, n.events)
 	n.busy = c > 0

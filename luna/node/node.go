@@ -60,6 +60,7 @@ type Node struct {
 	drops      dropLog
 	inWait     bool
 	busy       bool // the last poll returned events: spin before blocking
+	spin       spinner
 	closed     bool
 }
 

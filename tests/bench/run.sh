@@ -99,7 +99,7 @@ want() { [ -z "$FILTER" ] || [[ "$1" == *"$FILTER"* ]]; }
 # ------------------------------------------------------------------ reference
 # C++ luna 19e134d on the same machine class (2 vCPU VM, BENCH_SECS=3, 1 MiB
 # window, no TCP_NODELAY): the middle of its 3 runs, from the benchmark kit's README.
-REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s"
+REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; lowrate (C++ 4468dd6^, one connection at 1000 calls/s, measured beside ours 2026-12-01): server 6-10 us CPU per call"
 # ref_of CASE -> "value unit label": what the ratio compares (rate, or MB/s for s1k)
 ref_of() {
     case "$1" in
@@ -108,6 +108,7 @@ ref_of() {
         oneway/s1k) echo "25 mbps 25MB/s" ;;
         oneway/table) echo "920000 rate 0.92M/s" ;;
         pingpong/int) echo "11 rate 11/s" ;;
+        lowrate/int) echo "8 srv_us_call 8us/call(4468dd6^)" ;;
         router/hash) echo "310000 rate 310k/s" ;;
         router/random) echo "350000 rate 350k/s" ;;
         router/master) echo "930000 rate 930k/s" ;;
@@ -134,6 +135,7 @@ result() {
     mb=$(kv "$line" mbps) p50=$(kv "$line" p50_us) p99=$(kv "$line" p99_us)
     ours=$(kv "$line" "$unit")
     ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')
+    [ "$unit" = srv_us_call ] && ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "-" }')
     row "$bench" "$case" "$(kv "$line" n)" "$(kv "$line" secs)" "$(kv "$line" rate)" "$mb" "$p50" "$p99" \
         "$label" "$ratio" "$note"
 }
@@ -163,6 +165,7 @@ rpc_case() {
         grep -h -m1 'ERROR' "$slog" >/dev/null && line="$line | server: $(grep -h -m1 'ERROR' "$slog")"
     done
     [[ "$line" == RESULT* ]] && [ "$mode" = oneway ] && note="frame=$(kv "$line" frame)B W=$(kv "$line" window)"
+    [[ "$line" == RESULT* ]] && [ "$mode" = lowrate ] && note="server $(kv "$line" srv_us_call) us/call, client $(kv "$line" cli_us_call) us/call; ratio: reference us/call / ours"
     [[ "$line" == RESULT* ]] && [ "$mode" = pingpong ] && note="max=$(kv "$line" max_us)us; ref w/ TCP_NODELAY 14k/s: $(awk -v a="$(kv "$line" rate)" 'BEGIN { printf "%.2fx", a / 14000 }')"
     [ "$try" -gt 1 ] && note="$note attempts=$try"
     result "$name" "$line" "$note"
@@ -242,8 +245,9 @@ rpc_case oneway s64
 rpc_case oneway s1k
 rpc_case oneway table
 rpc_case pingpong int
+rpc_case lowrate int
 router_cases
-echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise)"
+echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise; lowrate: reference CPU per call / ours)"
 if [ "$WINDOW" != 1048576 ] || [ "$NSVC" != 3 ]; then
     echo "# the reference figures are for window=1048576 nsvc=3: these ratios do not compare like with like"
 fi

@@ -5,11 +5,13 @@
 --   (W = window bytes / frame bytes, the server acks every K = W/4), then
 --   "fin"; the clock runs from the first sink to the fin_ack.
 -- pingpong: one call("ping", n) in flight; the next one leaves from on_call.
+-- lowrate: call("sink", i) at rate=R calls/s (1000), each one on its own
+--   (mgr.wait(1) between), then "fin": CPU per call of both processes.
 -- Prints one line: RESULT k=v ... or ERROR text.
 
 local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local opt = B.options({ host = "127.0.0.1", port = 0, mode = "oneway", payload = "int",
-    secs = 3, window = 1048576, max_s = 60 })
+    secs = 3, window = 1048576, max_s = 60, rate = 1000 })
 
 local mgr, stream -- kept alive for the whole run
 
@@ -73,6 +75,41 @@ local function oneway(s, extra)
         "frame", string.format("%.1f", wire / sent), "window", window, "ack_every", every })
 end
 
+local function lowrate(s)
+    local st = { hello = false, fin = nil, cpu = nil, err = nil }
+    s.on_call = function(msg, a, b)
+        if msg == "hello_ack" then st.hello = true
+        elseif msg == "fin_ack" then st.fin, st.cpu = a, b
+        end
+    end
+    s.on_error = function(e) st.err = e end
+    s.call("hello", 0)
+    if not B.wait_for(mgr, function() return st.hello or st.err end, 5000) or not st.hello then
+        return "ERROR no hello_ack (" .. tostring(st.err) .. ")"
+    end
+    local sent, cpu0, t0 = 0, os.clock(), luna.get_time_ns()
+    local stop = t0 + math.floor(opt.secs * 1e9)
+    while luna.get_time_ns() < stop and not luna.get_guit_signal() do
+        local due = (luna.get_time_ns() - t0) * opt.rate // 1e9
+        while sent < due do
+            sent = sent + 1
+            if not s.call("sink", sent) then return "ERROR call failed at " .. sent end
+        end
+        if st.err then return "ERROR stream " .. st.err .. " after " .. sent .. " calls" end
+        mgr.wait(1)
+    end
+    local secs = (luna.get_time_ns() - t0) / 1e9
+    local cpu = (os.clock() - cpu0) * 1e6
+    s.call("fin")
+    if not B.wait_for(mgr, function() return st.fin or st.err end, 15000) or not st.fin then
+        return "ERROR no fin_ack (" .. tostring(st.err) .. ") sent=" .. sent
+    end
+    if st.fin ~= sent then return "ERROR server counted " .. st.fin .. " of " .. sent .. " calls" end
+    return "RESULT " .. B.kv({ "n", sent, "secs", string.format("%.3f", secs),
+        "rate", string.format("%.0f", sent / secs),
+        "srv_us_call", string.format("%.1f", st.cpu / sent), "cli_us_call", string.format("%.1f", cpu / sent) })
+end
+
 local function pingpong(s, extra)
     local samples, n = {}, 0
     local err, done = nil, false
@@ -119,6 +156,7 @@ function main()
     local line
     if opt.mode == "oneway" then line = oneway(stream, extra)
     elseif opt.mode == "pingpong" then line = pingpong(stream, extra)
+    elseif opt.mode == "lowrate" then line = lowrate(stream)
     else line = "ERROR unknown mode " .. tostring(opt.mode) end
     print(line)
     stream.close()

@@ -4,7 +4,7 @@
 --   "hello", k     reset the count, ack every k sinks; reply "hello_ack"
 --   "sink", i, ... count; every k-th: reply "ack", count
 --   "ping", n      reply "pong", n
---   "fin"          reply "fin_ack", count
+--   "fin"          reply "fin_ack", count, CPU µs of this process since hello
 -- Leaves when its first client has gone, on SIGTERM, or after max_s.
 
 local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
@@ -22,7 +22,7 @@ function main()
 
     listener.on_accept = function(s)
         streams[s] = true
-        local count, every, left = 0, math.maxinteger, math.maxinteger
+        local count, every, left, cpu0 = 0, math.maxinteger, math.maxinteger, os.clock()
         s.on_call = function(msg, a)
             if msg == "sink" then
                 count = count + 1
@@ -37,9 +37,10 @@ function main()
                 count = 0
                 every = (math.tointeger(a) or 0) > 0 and a or math.maxinteger
                 left = every
+                cpu0 = os.clock()
                 s.call("hello_ack", every)
             elseif msg == "fin" then
-                s.call("fin_ack", count)
+                s.call("fin_ack", count, math.floor((os.clock() - cpu0) * 1e6))
             end
         end
         s.on_error = function(e)

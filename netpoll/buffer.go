@@ -1,9 +1,10 @@
 package netpoll
 
 // Both buffers are a flat byte slice with a read offset r and a write
-// offset w: the live bytes are buf[r:w]. They are allocated on first use and
-// grow by doubling up to their limit, so an idle stream costs little and a
-// busy one stops allocating once it has reached its working size.
+// offset w: the live bytes are buf[r:w]. They are taken from the buffer
+// pool (bufpool.go) on first use, grow by doubling up to their limit, and
+// go back to the pool when they empty and the owner trims the stream, so
+// an idle stream holds none.
 //
 // The receive side must keep this promise: whenever fewer than limit bytes
 // are buffered, there is room to read more. The reference implementation
@@ -66,8 +67,9 @@ func (b *recvBuf) space() []byte {
 		}
 		if len(b.buf)-b.w < need {
 			size := min(max(2*len(b.buf), used+need, recvInitial), b.limit)
-			buf := make([]byte, size)
+			buf := getBuf(size)
 			copy(buf, b.buf[:b.w])
+			putBuf(b.buf)
 			b.buf = buf
 		}
 	}
@@ -109,8 +111,9 @@ func (b *sendBuf) reserve(n int) []byte {
 		}
 		if len(b.buf)-b.w < n {
 			size := max(min(max(2*len(b.buf), sendInitial), b.limit), used+n)
-			buf := make([]byte, size)
+			buf := getBuf(size)
 			copy(buf, b.buf[:b.w])
+			putBuf(b.buf)
 			b.buf = buf
 		}
 	}
@@ -129,4 +132,20 @@ func (b *sendBuf) commit(n int) {
 func (b *sendBuf) append(p []byte) {
 	copy(b.reserve(len(p)), p)
 	b.commit(len(p))
+}
+
+// trim gives the buffer back to the pool if it holds nothing.
+func (b *recvBuf) trim() {
+	if b.len() == 0 && b.buf != nil {
+		putBuf(b.buf)
+		b.buf, b.r, b.w = nil, 0, 0
+	}
+}
+
+// trim gives the buffer back to the pool if nothing waits in it.
+func (b *sendBuf) trim() {
+	if b.len() == 0 && b.reserved == 0 && b.buf != nil {
+		putBuf(b.buf)
+		b.buf, b.r, b.w = nil, 0, 0
+	}
 }

@@ -168,3 +168,47 @@ func TestErrorMatching(t *testing.T) {
 		t.Fatalf("Error() = %q", err.Error())
 	}
 }
+
+// An emptied buffer goes back to the pool on trim and is what the next
+// buffer of its class is made of; one that holds bytes is kept.
+func TestTrimReturnsBuffersToThePool(t *testing.T) {
+	b := recvBuf{limit: 65535}
+	sp := b.space()
+	copy(sp, "abc")
+	b.w += 3
+	b.trim()
+	if b.buf == nil {
+		t.Fatal("trim dropped a buffer that holds bytes")
+	}
+	first := &b.buf[:1][0]
+	b.consume(3)
+	b.trim()
+	if b.buf != nil {
+		t.Fatal("trim kept an empty buffer")
+	}
+	if again := getBuf(recvInitial); &again[:1][0] != first {
+		t.Error("the next buffer of the class was not the one given back")
+	}
+	s := sendBuf{limit: 65535}
+	s.append([]byte("x"))
+	s.trim()
+	if s.buf == nil {
+		t.Fatal("trim dropped a send buffer with bytes waiting")
+	}
+	s.drop(1)
+	s.trim()
+	if s.buf != nil {
+		t.Fatal("trim kept an empty send buffer")
+	}
+}
+
+func TestBufferClasses(t *testing.T) {
+	for _, c := range []struct{ n, class int }{{1, 0}, {1024, 0}, {1025, 1}, {4096, 2}, {65535, 6}, {1 << 20, 10}, {1<<20 + 1, -1}} {
+		if got := classOf(c.n); got != c.class {
+			t.Errorf("classOf(%d) = %d, want %d", c.n, got, c.class)
+		}
+	}
+	if b := getBuf(65535); len(b) != 65535 || cap(b) != 1<<16 {
+		t.Errorf("getBuf(65535): len %d cap %d", len(b), cap(b))
+	}
+}

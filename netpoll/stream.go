@@ -222,6 +222,7 @@ func (s *Stream) Close() error {
 	}
 	err := sysClose(s.fd)
 	s.state, s.fd = stateClosed, invalidFD
+	putBuf(s.out.buf) // the receive buffer is left to the collector: the owner may still hold slices of it
 	s.in = recvBuf{limit: s.in.limit}
 	s.out = sendBuf{limit: s.out.limit}
 	if err != nil {

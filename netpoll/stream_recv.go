@@ -55,6 +55,18 @@ func (s *Stream) Buffered() []byte { return s.in.buffered() }
 // It panics if n exceeds len(Buffered()).
 func (s *Stream) Consume(n int) { s.in.consume(n) }
 
+// Trim gives the stream's buffers back to the pool when they hold
+// nothing, so that an idle stream keeps no memory; the next read or send
+// takes new ones. Slices returned by Buffered, Reserve or earlier are
+// invalid afterwards.
+func (s *Stream) Trim() {
+	s.in.trim()
+	s.out.trim()
+}
+
+// BufferBytes is the memory the stream's buffers hold (their capacity).
+func (s *Stream) BufferBytes() int { return cap(s.in.buf) + cap(s.out.buf) }
+
 // Free returns how many more bytes the receive buffer accepts:
 // RecvCache() - len(Buffered()).
 func (s *Stream) Free() int { return s.in.free() }

@@ -44,7 +44,28 @@ func (n *Node) Wait(ms int64) {
 	}
 	n.expireTimeouts()
 	n.deliverFailures()
+	n.trimIdle()
 	n.h.AfterWait()
+}
+
+// trimEvery is how often a node gives the buffers of its idle streams
+// back to the pool.
+const trimEvery = time.Second
+
+// trimIdle gives back, once every trimEvery, the buffers of every stream
+// that holds no bytes: a stream that went quiet after heavy traffic keeps
+// no memory for more than about a second.
+func (n *Node) trimIdle() {
+	now := time.Now()
+	if now.Sub(n.lastTrim) < trimEvery {
+		return
+	}
+	n.lastTrim = now
+	for _, s := range n.streams {
+		if s.ns != nil && !s.dirty && len(s.gatherIov) == 0 {
+			s.ns.Trim()
+		}
+	}
 }
 
 // deliverFailures runs Failed for every stream that died since the last

@@ -61,6 +61,7 @@ type Node struct {
 	inWait     bool
 	busy       bool // the last poll returned events: spin before blocking
 	spin       spinner
+	lastTrim   time.Time // of trimIdle
 	closed     bool
 }
 

@@ -260,3 +260,23 @@ func TestDrain(t *testing.T) {
 		t.Fatalf("drain of an unresolved stream left %d bytes in %d streams, want 3 in 1", bytes, streams)
 	}
 }
+
+// A stream keeps no buffer once idle: at once after light traffic, within
+// the trim sweep's second after heavy traffic.
+func TestIdleStreamsKeepNoBuffers(t *testing.T) {
+	p := newPair(t, node.Config{})
+	p.c.Send(nodetest.Call([]byte("small")), nil)
+	p.step(t, func() bool { return len(p.srvRec.CallsOf(p.s.Token)) == 1 })
+	if b := p.s.BufferBytes(); b != 0 {
+		t.Fatalf("after one small call the stream holds %d buffer bytes", b)
+	}
+	for range 4 {
+		p.c.Send(nodetest.Call(make([]byte, 16000)), nil)
+	}
+	p.step(t, func() bool { return len(p.srvRec.CallsOf(p.s.Token)) == 5 })
+	start := time.Now()
+	p.step(t, func() bool { return p.s.BufferBytes() == 0 && p.c.BufferBytes() == 0 })
+	if e := time.Since(start); e > 3*time.Second {
+		t.Fatalf("buffers given back %v after the traffic stopped", e)
+	}
+}

@@ -43,6 +43,15 @@ func (s *Stream) Node() *Node { return s.node }
 // RecvCache is the largest frame the stream accepts, header included.
 func (s *Stream) RecvCache() int { return s.recvCache }
 
+// BufferBytes is the memory the stream's socket buffers hold; an idle
+// stream holds none.
+func (s *Stream) BufferBytes() int {
+	if s.ns == nil {
+		return cap(s.pre)
+	}
+	return s.ns.BufferBytes()
+}
+
 // dial starts the non-blocking connect to addr and sends, once connected,
 // whatever was sent before.
 func (s *Stream) dial(addr netip.Addr, port int) {
@@ -108,7 +117,7 @@ func (s *Stream) handle(ready netpoll.Ready) {
 // and any header Calls leaves, through parseFrame. Frames that arrived
 // before an EOF are handled before the stream fails.
 func (s *Stream) receive() {
-	_, readErr := s.ns.ReadAvailable()
+	read, readErr := s.ns.ReadAvailable()
 	for !s.Dead() {
 		buf := s.ns.Buffered()
 		if len(buf) == 0 {
@@ -146,8 +155,16 @@ func (s *Stream) receive() {
 		s.fail(netpoll.KindOf(readErr).String())
 	default:
 		s.trackPartial(len(s.ns.Buffered()) > 0)
+		if read < smallRead {
+			s.ns.Trim() // light traffic: the buffer goes back to the pool at once
+		}
 	}
 }
+
+// smallRead is a read small enough that the stream's buffers go back to
+// the pool right after it; a stream that reads more keeps them for its
+// next read, until the node's trim sweep finds it idle.
+const smallRead = 4096
 
 // callAhead reports whether buf may start with a remote_call, which the
 // handler takes: a complete frame whose message id begins 00 (or 80, a

@@ -183,10 +183,11 @@ func TestDroppedFrames(t *testing.T) {
 	p := newPair(t, node.Config{})                         // no Forwarder
 	p.c.Send(nodetest.Frame([]byte{0x07, 'x'}), nil)       // unknown message id
 	p.c.Send(nodetest.Frame([]byte{0x01, 0x02, 'x'}), nil) // forward_target with no forwarder
+	p.c.Send(nodetest.Frame([]byte{0x80, 0x01, 'x'}), nil) // id 128: call-like to the node, not to the handler
 	p.c.Send(nodetest.Call([]byte("after")), nil)
 	p.step(t, func() bool { return len(p.srvRec.CallsOf(p.s.Token)) == 1 })
-	if p.srv.Dropped() != 2 {
-		t.Fatalf("dropped %d frames, want 2", p.srv.Dropped())
+	if p.srv.Dropped() != 3 {
+		t.Fatalf("dropped %d frames, want 3", p.srv.Dropped())
 	}
 	lines := strings.Join(p.srvRec.Lines(), "\n")
 	if !strings.Contains(lines, "unknown message id msg_id(7)") {

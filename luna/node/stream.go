@@ -113,9 +113,9 @@ func (s *Stream) handle(ready netpoll.Ready) {
 }
 
 // receive reads what the socket has and handles every complete frame:
-// runs of remote_call frames go to the handler (Calls), any other frame,
-// and any header Calls leaves, through parseFrame. Frames that arrived
-// before an EOF are handled before the stream fails.
+// runs of remote_call frames go to the handler (Calls), any other frame
+// through frameAt. Frames that arrived before an EOF are handled before
+// the stream fails.
 func (s *Stream) receive() {
 	read, readErr := s.ns.ReadAvailable()
 	for !s.Dead() {
@@ -123,28 +123,16 @@ func (s *Stream) receive() {
 		if len(buf) == 0 {
 			break
 		}
-		if !s.callAhead(buf) {
-			if !s.parseFrame() {
+		hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+		// a complete frame whose message id begins 00 (or 80, a
+		// non-canonical 0) may start a run of calls: the handler takes it;
+		// anything else stays here, so a router's forward frames cost the
+		// handler nothing
+		if status == wire.FrameComplete && pl > 0 && buf[hl]&0x7f == 0 {
+			if !s.calls(buf) {
 				break
 			}
-			continue
-		}
-		consumed, stop, malformed := s.node.h.Calls(s, buf)
-		if s.Dead() {
-			break
-		}
-		if consumed > 0 {
-			s.lastRecv = time.Now()
-		}
-		s.ns.Consume(consumed)
-		switch stop {
-		case CallsMalformed:
-			s.node.drops.note(s, malformed)
-			continue
-		case CallsRaised:
-			continue
-		}
-		if stop != CallsOther || !s.parseFrame() {
+		} else if !s.frameAt(buf, hl, pl, status) {
 			break
 		}
 	}
@@ -166,13 +154,28 @@ func (s *Stream) receive() {
 // next read, until the node's trim sweep finds it idle.
 const smallRead = 4096
 
-// callAhead reports whether buf may start with a remote_call, which the
-// handler takes: a complete frame whose message id begins 00 (or 80, a
-// non-canonical 0). Anything else goes straight to parseFrame, so that a
-// router's forward frames cost the handler nothing.
-func (s *Stream) callAhead(buf []byte) bool {
-	hl, pl, status := wire.ParseFrame(buf, s.recvCache)
-	return status == wire.FrameComplete && pl > 0 && buf[hl]&0x7f == 0
+// calls hands the run of calls at the start of buf to the handler and
+// reports whether the receive loop goes on.
+func (s *Stream) calls(buf []byte) bool {
+	consumed, stop, malformed := s.node.h.Calls(s, buf)
+	if s.Dead() {
+		return false
+	}
+	if consumed > 0 {
+		s.lastRecv = time.Now()
+	}
+	s.ns.Consume(consumed)
+	switch stop {
+	case CallsMalformed:
+		s.node.drops.note(s, malformed)
+	case CallsNeedMore, CallsDead:
+		return false
+	case CallsOther: // the frame the handler stopped at is the node's
+		buf = s.ns.Buffered()
+		hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+		return s.frameAt(buf, hl, pl, status)
+	}
+	return true // CallsRaised: the run goes on
 }
 
 // trackPartial starts or stops the frame timeout: a stream that holds part
@@ -206,12 +209,11 @@ func (s *Stream) deadline() time.Time {
 	return d
 }
 
-// parseFrame handles the frame at the start of the receive buffer with the
-// full parser; it reports whether a frame was consumed. A length that can
-// never fit the receive cache, or that is not a varint, kills the stream.
-func (s *Stream) parseFrame() bool {
-	buf := s.ns.Buffered()
-	hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+// frameAt handles the frame ParseFrame found at the start of buf (header
+// hl bytes, payload pl) and reports whether one was consumed. A length
+// that can never fit the receive cache, or that is not a varint, kills the
+// stream.
+func (s *Stream) frameAt(buf []byte, hl, pl int, status wire.FrameStatus) bool {
 	switch status {
 	case wire.FrameNeedMore:
 		return false

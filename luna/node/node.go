@@ -116,9 +116,6 @@ func (n *Node) Close() {
 	n.poller.Close()
 }
 
-// Closed reports whether Close ran.
-func (n *Node) Closed() bool { return n.closed }
-
 // Wake makes a blocked Wait return; any goroutine may call it.
 func (n *Node) Wake() { n.poller.Wake() }
 

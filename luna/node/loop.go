@@ -62,8 +62,8 @@ func (n *Node) trimIdle() {
 	}
 	n.lastTrim = now
 	for _, s := range n.streams {
-		if s.ns != nil && !s.dirty && len(s.gatherIov) == 0 {
-			s.ns.Trim()
+		if s.ns != nil {
+			s.ns.Trim() // frees only empty buffers; no gathered frame is left at the end of Wait
 		}
 	}
 }

@@ -123,12 +123,7 @@ func (n *Node) Wake() { n.poller.Wake() }
 func (n *Node) Handler() Handler { return n.h }
 
 // Stream is the live stream with token, or nil.
-func (n *Node) Stream(token uint32) *Stream {
-	if s := n.streams[token]; s != nil && !s.Dead() {
-		return s
-	}
-	return nil
-}
+func (n *Node) Stream(token uint32) *Stream { return n.streams[token] } // shut removes dead ones
 
 // Open is how many listeners and streams count against MaxConn.
 func (n *Node) Open() int { return n.open }

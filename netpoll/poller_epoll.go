@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -152,7 +154,7 @@ func (s *sysPoller) wait(ms int, events []Event) (int, bool, error) {
 	if ms < 0 {
 		ms = -1
 	}
-	n, err := unix.EpollWait(s.epfd, s.raw[:len(events)], ms)
+	n, err := s.epollWait(s.raw[:len(events)], ms)
 	if err != nil {
 		if err == unix.EINTR {
 			return 0, false, nil
@@ -179,6 +181,41 @@ func (s *sysPoller) wait(ms int, events []Event) (int, bool, error) {
 		out++
 	}
 	return out, woke, nil
+}
+
+// rawWaitMs bounds the part of a wait spent in epoll_wait entered as a raw
+// system call, one the Go scheduler does not see. A wait the scheduler sees
+// costs a busy loop dearly: once it blocks past 20 µs the runtime's monitor
+// takes the thread's P away, and winning it back on every wake-up cost
+// ~30 µs of CPU per event at 1 000 events/s here, against ~10 µs raw. Held
+// through a raw wait, the P is not available to the process's other
+// goroutines (or to a stop-the-world) for up to rawWaitMs, so only the
+// first rawWaitMs of a wait are raw: a loop idle for longer blocks in the
+// ordinary way and gives the P back.
+const rawWaitMs = 10
+
+// epollWait waits up to ms milliseconds (-1: no bound), the first
+// rawWaitMs of them in a raw system call.
+func (s *sysPoller) epollWait(raw []unix.EpollEvent, ms int) (int, error) {
+	slice := ms
+	if ms < 0 || ms > rawWaitMs {
+		slice = rawWaitMs
+	}
+	start := time.Now()
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(s.epfd), uintptr(unsafe.Pointer(&raw[0])),
+		uintptr(len(raw)), uintptr(slice), 0, 0)
+	switch {
+	case e == 0 && (r > 0 || slice == ms):
+		return int(r), nil
+	case e != 0 && e != unix.EINTR:
+		return 0, e
+	}
+	// Nothing came within the slice, or a signal cut it short (most often
+	// the runtime's own preemption): the rest of the wait is an ordinary one.
+	if ms > 0 {
+		ms = max(ms-int(time.Since(start).Milliseconds()), 0)
+	}
+	return unix.EpollWait(s.epfd, raw, ms)
 }
 
 func (s *sysPoller) drainWake() {

@@ -201,7 +201,10 @@ func (s *sysPoller) epollWait(raw []unix.EpollEvent, ms int) (int, error) {
 	if ms < 0 || ms > rawWaitMs {
 		slice = rawWaitMs
 	}
-	start := time.Now()
+	var start time.Time
+	if slice != ms {
+		start = time.Now()
+	}
 	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(s.epfd), uintptr(unsafe.Pointer(&raw[0])),
 		uintptr(len(raw)), uintptr(slice), 0, 0)
 	switch {

@@ -212,3 +212,41 @@ func TestBufferClasses(t *testing.T) {
 		t.Errorf("getBuf(65535): len %d cap %d", len(b), cap(b))
 	}
 }
+
+// What a burst gave back is kept (up to keepBytes a class) and reused;
+// ShrinkPool halves what is kept beyond keepFloor.
+func TestPoolKeepsABurstThenShrinks(t *testing.T) {
+	const c = 3 // 8 KiB: a class no other test of the package uses
+	size := 1 << (c + minClassShift)
+	pool.mu.Lock()
+	pool.free[c] = nil
+	pool.mu.Unlock()
+	limit := keepBytes / size
+	burst := make([][]byte, limit+10)
+	for i := range burst {
+		burst[i] = getBuf(size)
+	}
+	for _, b := range burst {
+		putBuf(b)
+	}
+	kept := func() int {
+		pool.mu.Lock()
+		defer pool.mu.Unlock()
+		return len(pool.free[c])
+	}
+	if k := kept(); k != limit {
+		t.Fatalf("after a burst of %d: %d kept, want %d (keepBytes)", len(burst), k, limit)
+	}
+	want := limit
+	for round := 0; want > keepFloor; round++ {
+		ShrinkPool()
+		want = keepFloor + (want-keepFloor)/2
+		if k := kept(); k != want {
+			t.Fatalf("after %d shrinks: %d kept, want %d", round+1, k, want)
+		}
+	}
+	ShrinkPool()
+	if k := kept(); k != keepFloor {
+		t.Fatalf("at the floor a shrink left %d, want %d", k, keepFloor)
+	}
+}

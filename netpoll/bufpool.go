@@ -6,16 +6,22 @@ import (
 )
 
 // Buffers come from per-size free lists and go back to them when a stream
-// empties (Stream.Trim) or closes, so that an idle stream holds no buffer
-// and a busy one reuses memory instead of making garbage. Sizes are powers
-// of two from 1 KiB to 1 MiB; larger buffers are left to the collector.
+// empties (a Flush that sends everything, Stream.Trim) or closes, so that
+// an idle stream holds no buffer and a busy one reuses memory instead of
+// making garbage. Sizes are powers of two from 1 KiB to 1 MiB; larger
+// buffers are left to the collector.
+//
+// A free list keeps what the busiest moment needed (a loop that queues a
+// call on each of 10 000 streams before it flushes has 10 000 send buffers
+// out at once), up to keepBytes, and ShrinkPool, called about once a second,
+// halves what has been kept beyond keepFloor buffers: memory a burst used is
+// reused while the bursts go on and given up within seconds once they stop.
 
 const (
 	minClassShift = 10 // 1 KiB
 	maxClassShift = 20 // 1 MiB
-	// keepPerClass bounds each free list: what a burst of busy streams
-	// leaves behind is kept up to this many buffers, the rest collected.
-	keepPerClass = 256
+	keepBytes     = 16 << 20
+	keepFloor     = 64
 )
 
 var pool struct {
@@ -61,8 +67,23 @@ func putBuf(b []byte) {
 		return
 	}
 	pool.mu.Lock()
-	if len(pool.free[c]) < keepPerClass {
+	if len(pool.free[c]) < keepBytes>>(c+minClassShift) {
 		pool.free[c] = append(pool.free[c], b[:0])
 	}
 	pool.mu.Unlock()
+}
+
+// ShrinkPool lets the collector have half of each free list beyond
+// keepFloor buffers. A poller's owner calls it about once a second.
+func ShrinkPool() {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	for c, free := range pool.free {
+		if len(free) <= keepFloor {
+			continue
+		}
+		keep := keepFloor + (len(free)-keepFloor)/2
+		clear(free[keep:])
+		pool.free[c] = free[:keep]
+	}
 }

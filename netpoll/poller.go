@@ -95,6 +95,7 @@ type Poller struct {
 	sys   sysPoller
 	batch []Event // the events handed out by the last Wait
 	woken bool
+	iov   iovScratch // for the writev of any of its streams
 
 	wakeMu      sync.Mutex // serialises Wake against Close
 	closed      bool       // guarded by wakeMu

@@ -45,7 +45,16 @@ type Stream struct {
 	err      error // sticky failure
 	p        *Poller
 	interest Interest // what p has registered for fd
-	iov      iovScratch
+}
+
+// scratch is the iovec array for a writev: the poller's, shared by all its
+// streams (they belong to one goroutine), so that a stream does not carry
+// 1 KiB of it.
+func (s *Stream) scratch() *iovScratch {
+	if s.p != nil {
+		return &s.p.iov
+	}
+	return new(iovScratch) // not registered yet: rare
 }
 
 func newStream(fd FD, state streamState, ip string) *Stream {

@@ -584,3 +584,37 @@ func TestSetNoDelay(t *testing.T) {
 		t.Fatalf("SetNoDelay after Close = %v", err)
 	}
 }
+
+// A send buffer that Flush empties goes back to the pool at once, and so
+// does a receive buffer that Trim finds empty: an idle stream holds none.
+func TestEmptiedBuffersGoBack(t *testing.T) {
+	l := newLoop(t)
+	c, srv := dialAccept(t, l, nil)
+	frame := pattern(0, 64)
+	buf, err := c.Reserve(len(frame))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Commit(copy(buf, frame))
+	if c.BufferBytes() == 0 {
+		t.Fatal("a queued frame holds no buffer")
+	}
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Pending() != 0 || c.BufferBytes() != 0 {
+		t.Fatalf("after a flush that sent everything: pending %d, buffers %d bytes", c.Pending(), c.BufferBytes())
+	}
+	l.until("the frame", func() bool { return len(srv.Buffered()) == len(frame) }, func(ev Event) {
+		if ev.User == srv {
+			if _, err := srv.ReadAvailable(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	srv.Consume(len(frame))
+	srv.Trim()
+	if srv.BufferBytes() != 0 {
+		t.Fatalf("after Trim: %d bytes of buffers", srv.BufferBytes())
+	}
+}

@@ -50,7 +50,7 @@ func (s *Stream) Writev(bufs ...[]byte) error {
 	}
 	i, off, sent := 0, 0, 0
 	for i < len(bufs) {
-		tried, n, err := s.iov.writev(s.fd, bufs[i:], off)
+		tried, n, err := s.scratch().writev(s.fd, bufs[i:], off)
 		if err != nil {
 			if isInterrupted(err) {
 				continue
@@ -146,7 +146,8 @@ func (s *Stream) Commit(n int) { s.out.commit(n) }
 // Flush writes the queued bytes, as many as the socket takes, with one
 // system call, and keeps Write interest registered exactly while some
 // remain. Call it on Writable events and after a batch of Append/Reserve.
-// Before the stream is connected it only returns the sticky error, if any.
+// A send buffer left empty goes back to the pool. Before the stream is
+// connected it only returns the sticky error, if any.
 func (s *Stream) Flush() error {
 	if err := s.usable(); err != nil {
 		return err
@@ -157,6 +158,7 @@ func (s *Stream) Flush() error {
 			return err
 		}
 		s.out.drop(n)
+		s.out.trim() // all sent: an idle stream keeps no send buffer
 	}
 	return s.syncInterest()
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // maxIov caps the chunks handed to one writev; more chunks take more calls.
-// The scratch array lives in the Stream, so a writev allocates nothing. 64
-// chunks (1 KiB of scratch per stream) carry a router's batch of 32
+// The scratch array (1 KiB) lives in the Poller, shared by its streams, so
+// a writev allocates nothing. 64 chunks carry a router's batch of 32
 // forwarded frames, header and body each, in one call; IOV_MAX is 1024.
 const maxIov = 64
 

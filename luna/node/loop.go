@@ -3,6 +3,8 @@ package node
 import (
 	"fmt"
 	"time"
+
+	"github.com/luna-go/luna/netpoll"
 )
 
 // The loop. Wait polls, runs every callback that is due, writes out what
@@ -54,13 +56,15 @@ const trimEvery = time.Second
 
 // trimIdle gives back, once every trimEvery, the buffers of every stream
 // that holds no bytes: a stream that went quiet after heavy traffic keeps
-// no memory for more than about a second.
+// no memory for more than about a second. The pool then gives up half of
+// what it kept beyond its floor.
 func (n *Node) trimIdle() {
 	now := time.Now()
 	if now.Sub(n.lastTrim) < trimEvery {
 		return
 	}
 	n.lastTrim = now
+	defer netpoll.ShrinkPool()
 	for _, s := range n.streams {
 		if s.ns != nil {
 			s.ns.Trim() // frees only empty buffers; no gathered frame is left at the end of Wait

@@ -1,23 +1,50 @@
 package luna
 
 import (
+	"errors"
 	"os"
 	"runtime/pprof"
 )
 
-// startCPUProfile writes a CPU profile to path until stop is called
-// (LUNA_CPUPROFILE). Time spent in C shows up under the cgo call sites.
-func startCPUProfile(path string) (stop func(), err error) {
+// startProfiles starts the Go profiles the environment asks for
+// (LUNA_CPUPROFILE, LUNA_MEMPROFILE); stop writes them out. Time spent in C
+// shows up under the cgo call sites; the heap profile is the Go heap only
+// (Lua's memory is collectgarbage("count")).
+func startProfiles() (stop func() error, err error) {
+	cpu, mem := os.Getenv("LUNA_CPUPROFILE"), os.Getenv("LUNA_MEMPROFILE")
+	var f *os.File
+	if cpu != "" {
+		if f, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err = pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return func() error {
+		var errs []error
+		if f != nil {
+			pprof.StopCPUProfile()
+			errs = append(errs, f.Close())
+		}
+		if mem != "" {
+			errs = append(errs, writeHeapProfile(mem))
+		}
+		return errors.Join(errs...)
+	}, nil
+}
+
+// writeHeapProfile writes the heap profile (what is live, and what was
+// allocated since the start) to path.
+func writeHeapProfile(path string) error {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := pprof.StartCPUProfile(f); err != nil {
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	return f.Close()
 }

@@ -47,6 +47,7 @@ Environment:
   LUNA_FRAME_TIMEOUT_MS=N  close a stream holding an unfinished frame for N ms
                     (default 10000) with on_error("frame_timeout")
   LUNA_CPUPROFILE=F write a Go CPU profile of the whole run to F (go tool pprof)
+  LUNA_MEMPROFILE=F write a Go heap profile to F at exit (go tool pprof)
 `
 
 // Main runs the luna command line with args (os.Args) and returns the exit
@@ -68,14 +69,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	defer flushStdio()
-	if path := os.Getenv("LUNA_CPUPROFILE"); path != "" {
-		stop, err := startCPUProfile(path)
-		if err != nil {
-			fmt.Fprintln(stderr, "luna:", err)
-			return 1
-		}
-		defer stop()
+	stopProfiles, err := startProfiles()
+	if err != nil {
+		fmt.Fprintln(stderr, "luna:", err)
+		return 1
 	}
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			fmt.Fprintln(stderr, "luna: profile:", err)
+		}
+	}()
 	setupLibc()
 	survivePipeSignals()
 

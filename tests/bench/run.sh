@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh: luna's benchmark suite. Runs real luna processes on
 # 127.0.0.1 (servers listen on port 0 and print "READY <port>") and prints one
-# table, with the C++ reference's figures and our ratio to them.
+# table, with the C++ reference's figures and our ratio to them. fanin/N
+# rows are followed by the kernel floor for the same traffic (fanin.c: epoll
+# and read in C, no Lua), when its source and gcc are there.
 #
 #   tests/bench/run.sh [filter]      (make bench runs it after the Go benchmarks)
 #
@@ -15,6 +17,11 @@
 #   BENCH_HARD_TIMEOUT  limit for any one client process, seconds   (BENCH_SECS + 20)
 #   BENCH_FILTER        same as the filter argument
 #   BENCH_LOGDIR        keep the process logs there                 (temporary, removed when all passed)
+#   BENCH_REF           a C++ luna binary: run every case but router/* on it too, in
+#                       turn with ours, and take the ratio to what it measured
+#   BENCH_REF_PORT      first port for BENCH_REF's servers (it cannot listen on port 0) (23100)
+#   BENCH_FANIN_C       the kernel-floor program for fanin/*          (../shared/bench/limit/fanin.c)
+#   BENCH_CONNS         the fan-in connection counts                  ("1 100 1000 10000")
 #   GO                  the go command, for the Go version in the header (go)
 # Exit status: 0 when every case produced a result, 1 otherwise.
 set -u
@@ -33,7 +40,14 @@ KEEP_LOGS=${BENCH_LOGDIR:+1}
 LOGDIR=${BENCH_LOGDIR:-$(mktemp -d -t luna-bench.XXXXXX)}
 mkdir -p "$LOGDIR"
 
+REF=${BENCH_REF:-}
+REF_PORT=${BENCH_REF_PORT:-23100}
+FANIN_C=${BENCH_FANIN_C:-$ROOT/../shared/bench/limit/fanin.c}
+CONNS=${BENCH_CONNS:-1 100 1000 10000}
+
 [ -x "$LUNA" ] || { echo "bench: not executable: $LUNA (run make build)" >&2; exit 2; }
+[ -z "$REF" ] || [ -x "$REF" ] || { echo "bench: BENCH_REF not executable: $REF" >&2; exit 2; }
+ulimit -n "$(ulimit -Hn)" 2>/dev/null # fanin/10000: 10 000 descriptors in each process
 
 # every background process is a `timeout -k 2` wrapper (it passes SIGTERM on
 # to luna); PIDS holds the ones not yet reaped, so no PID is signalled after
@@ -59,11 +73,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Scripts get their key=value arguments both on the command line and in
+# BENCH_ARGS, and find common.lua through BENCH_LUA: the C++ reference has no
+# `arg`. BIN is the binary they run on (LUNA, or REF for a reference run).
+BIN=$LUNA
 # start_bg LIMIT_S LOG SCRIPT ARGS...: start a luna script in the background (sets BG)
 start_bg() {
     local limit=$1 log=$2 script=$3
     shift 3
-    timeout -k 2 "$limit" "$LUNA" "$LUA/$script" "$@" >"$log" 2>&1 &
+    BENCH_LUA="$LUA" BENCH_ARGS="$*" timeout -k 2 "$limit" "$BIN" "$LUA/$script" "$@" >"$log" 2>&1 &
     BG=$!
     PIDS+=("$BG")
 }
@@ -71,7 +89,12 @@ start_bg() {
 run_fg() {
     local log=$1 script=$2
     shift 2
-    timeout -k 2 "$HARD" "$LUNA" "$LUA/$script" "$@" >"$log" 2>&1
+    BENCH_LUA="$LUA" BENCH_ARGS="$*" timeout -k 2 "$HARD" "$BIN" "$LUA/$script" "$@" >"$log" 2>&1
+}
+# server_port: what a server listens on: 0 (it prints the port it got), or
+# for the reference, which cannot report it, the next of REF_PORT
+server_port() {
+    if [ "$BIN" = "$LUNA" ]; then echo 0; else REF_PORT=$((REF_PORT + 1)); echo "$REF_PORT"; fi
 }
 # wait_line LOG PID PREFIX: up to 5 s for a line starting with PREFIX
 wait_line() {
@@ -99,7 +122,7 @@ want() { [ -z "$FILTER" ] || [[ "$1" == *"$FILTER"* ]]; }
 # ------------------------------------------------------------------ reference
 # C++ luna 19e134d on the same machine class (2 vCPU VM, BENCH_SECS=3, 1 MiB
 # window, no TCP_NODELAY): the middle of its 3 runs, from the benchmark kit's README.
-REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; lowrate (C++ 4468dd6^, one connection at 1000 calls/s, measured beside ours 2026-12-01): server 6-10 us CPU per call"
+REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; C++ 4468dd6^ measured beside ours 2026-12-01: lowrate (one connection at 1000 calls/s) server 6-10 us CPU per call, fanin/1 705 calls/s (no TCP_NODELAY), fanin/100 327k calls/s, fanin/1000 155-205k calls/s, idle/5000 1.30 KiB per connection (6.5 after one call each); at 100 connections and more it often leaves some accepted streams deaf (fanin/10000 never completed); BENCH_REF=its binary measures it here"
 # ref_of CASE -> "value unit label": what the ratio compares (rate, or MB/s for s1k)
 ref_of() {
     case "$1" in
@@ -109,6 +132,10 @@ ref_of() {
         oneway/table) echo "920000 rate 0.92M/s" ;;
         pingpong/int) echo "11 rate 11/s" ;;
         lowrate/int) echo "8 srv_us_call 8us/call(4468dd6^)" ;;
+        fanin/1) echo "705 rate 705/s(4468dd6^)" ;;
+        fanin/100) echo "327000 rate 327k/s(4468dd6^)" ;;
+        fanin/1000) echo "180000 rate 155-205k/s" ;;
+        idle/*) echo "1.30 idle_kib 1.30KiB(4468dd6^)" ;;
         router/hash) echo "310000 rate 310k/s" ;;
         router/random) echo "350000 rate 350k/s" ;;
         router/master) echo "930000 rate 930k/s" ;;
@@ -121,12 +148,21 @@ FAILED=0
 FMT="%-9s %-10s %10s %7s %10s %9s %8s %8s %9s %8s  %s\n"
 row() { printf "$FMT" "$@"; }
 
-# result NAME LINE NOTE: print the table row of one case
+# result NAME LINE NOTE [REFLINE]: print the table row of one case; with
+# REFLINE (BENCH_REF's run of the same case) the ratio is to what it measured
 result() {
-    local name=$1 line=$2 note=$3 bench case ref unit label ours ratio mb p50 p99
+    local name=$1 line=$2 note=$3 refline=${4:-} bench case ref unit label ours ratio mb p50 p99
     bench=${name%%/*}
     case=${name#*/}
     read -r ref unit label <<<"$(ref_of "$name")"
+    if [ -n "$refline" ]; then
+        if [[ "$refline" == RESULT* ]]; then
+            ref=$(kv "$refline" "$unit")
+            label="$ref(measured)"
+        else
+            ref=- label="FAIL(measured)" note="$note; reference: ${refline:0:160}"
+        fi
+    fi
     if [[ "$line" != RESULT* ]]; then
         FAILED=1
         row "$bench" "$case" - - FAIL - - - "$label" - "${line:0:200}"
@@ -134,41 +170,119 @@ result() {
     fi
     mb=$(kv "$line" mbps) p50=$(kv "$line" p50_us) p99=$(kv "$line" p99_us)
     ours=$(kv "$line" "$unit")
-    ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }')
-    [ "$unit" = srv_us_call ] && ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (a > 0) printf "%.2fx", b / a; else print "-" }')
+    case $unit in
+    srv_us_call | idle_kib) # smaller is better: reference / ours
+        ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (a > 0 && b != "-") printf "%.2fx", b / a; else print "-" }') ;;
+    *) ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }') ;;
+    esac
     row "$bench" "$case" "$(kv "$line" n)" "$(kv "$line" secs)" "$(kv "$line" rate)" "$mb" "$p50" "$p99" \
         "$label" "$ratio" "$note"
 }
 
-# ------------------------------------------------------------ oneway, pingpong
-# rpc_case MODE PAYLOAD: sink.lua + client.lua, a fresh pair per attempt
-rpc_case() {
-    local mode=$1 payload=$2 name="$1/$2" try line log slog spid port note=""
-    want "$name" || return 0
-    for try in $(seq 1 "$TRIES"); do
-        slog="$LOGDIR/${mode}_${payload}_server_$try.log"
-        log="$LOGDIR/${mode}_${payload}_client_$try.log"
-        start_bg $((HARD + 5)) "$slog" sink.lua max_s=$((HARD + 5))
+# ------------------------------------------------------ sink.lua and a client
+# pair CLIENT TAG: sink.lua (with SRV_ARGS) and CLIENT (with CLI_ARGS and the
+# server's port) on BIN, a fresh pair per attempt, up to TRIES; sets LINE (the
+# client's RESULT or ERROR line) and TRY (the attempts made)
+SRV_ARGS=()
+CLI_ARGS=()
+pair() {
+    local client=$1 tag=$2 log slog spid port
+    for TRY in $(seq 1 "$TRIES"); do
+        slog="$LOGDIR/${tag}_server_$TRY.log"
+        log="$LOGDIR/${tag}_client_$TRY.log"
+        start_bg $((HARD + 5)) "$slog" sink.lua port="$(server_port)" max_s=$((HARD + 5)) "${SRV_ARGS[@]}"
         spid=$BG
         if ! wait_line "$slog" "$spid" READY; then
             stop_pid "$spid"
-            line="ERROR server did not start: $(tail -1 "$slog")"
+            LINE="ERROR server did not start: $(tail -1 "$slog")"
             continue
         fi
         port=$(awk '/^READY/ { print $2; exit }' "$slog")
-        run_fg "$log" client.lua port="$port" mode="$mode" payload="$payload" secs="$SECS" window="$WINDOW" \
-            max_s="$HARD"
+        run_fg "$log" "$client" port="$port" "${CLI_ARGS[@]}"
         wait_exit "$spid"
-        line=$(grep -m1 -E '^(RESULT|ERROR)' "$log")
-        [[ "$line" == RESULT* ]] && break
-        [ -n "$line" ] || line="ERROR client gave no result (exit by timeout?) log=$log"
-        grep -h -m1 'ERROR' "$slog" >/dev/null && line="$line | server: $(grep -h -m1 'ERROR' "$slog")"
+        LINE=$(grep -m1 -E '^(RESULT|ERROR)' "$log")
+        [[ "$LINE" == RESULT* ]] && return
+        [ -n "$LINE" ] || LINE="ERROR client gave no result (exit by timeout?) log=$log"
+        grep -h -m1 'ERROR' "$slog" >/dev/null && LINE="$LINE | server: $(grep -h -m1 'ERROR' "$slog")"
     done
-    [[ "$line" == RESULT* ]] && [ "$mode" = oneway ] && note="frame=$(kv "$line" frame)B W=$(kv "$line" window)"
-    [[ "$line" == RESULT* ]] && [ "$mode" = lowrate ] && note="server $(kv "$line" srv_us_call) us/call, client $(kv "$line" cli_us_call) us/call; ratio: reference us/call / ours"
-    [[ "$line" == RESULT* ]] && [ "$mode" = pingpong ] && note="max=$(kv "$line" max_us)us; ref w/ TCP_NODELAY 14k/s: $(awk -v a="$(kv "$line" rate)" 'BEGIN { printf "%.2fx", a / 14000 }')"
-    [ "$try" -gt 1 ] && note="$note attempts=$try"
-    result "$name" "$line" "$note"
+}
+# measure CLIENT TAG NAME: pair on ours, then on the reference when BENCH_REF
+# is set; sets LINE, TRY and REFLINE
+measure() {
+    REFLINE=
+    if [ -n "$REF" ]; then
+        BIN=$REF
+        pair "$1" "ref_$2" 2>/dev/null # the reference may abort at exit ("corrupted double-linked list")
+        BIN=$LUNA
+        REFLINE=$LINE
+    fi
+    pair "$1" "$2"
+}
+
+# rpc_case MODE PAYLOAD: the oneway, pingpong and lowrate cases (client.lua)
+rpc_case() {
+    local mode=$1 payload=$2 name="$1/$2" note=""
+    want "$name" || return 0
+    SRV_ARGS=()
+    CLI_ARGS=(mode="$mode" payload="$payload" secs="$SECS" window="$WINDOW" max_s="$HARD")
+    measure client.lua "${mode}_${payload}"
+    if [[ "$LINE" == RESULT* ]]; then
+        case $mode in
+        oneway) note="frame=$(kv "$LINE" frame)B W=$(kv "$LINE" window)" ;;
+        lowrate) note="server $(kv "$LINE" srv_us_call) us/call, client $(kv "$LINE" cli_us_call) us/call; ratio: reference us/call / ours" ;;
+        pingpong) note="max=$(kv "$LINE" max_us)us; ref w/ TCP_NODELAY 14k/s: $(awk -v a="$(kv "$LINE" rate)" 'BEGIN { printf "%.2fx", a / 14000 }')" ;;
+        esac
+    fi
+    [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
+    result "$name" "$LINE" "$note" "$REFLINE"
+}
+
+# ---------------------------------------------------------- many connections
+# floor N: the kernel floor for fanin/N (fanin.c: epoll, read and parse, no
+# Lua), built once into LOGDIR; sets FLOOR (its RECEIVER line, or empty)
+FANIN_BIN=
+floor() {
+    FLOOR=
+    if [ -z "$FANIN_BIN" ]; then
+        [ -f "$FANIN_C" ] && command -v gcc >/dev/null || return 0
+        gcc -O2 -o "$LOGDIR/fanin" "$FANIN_C" 2>"$LOGDIR/fanin_build.log" || return 0
+        FANIN_BIN=$LOGDIR/fanin
+    fi
+    FLOOR=$(timeout -k 2 "$HARD" "$FANIN_BIN" -c "$1" -t "$SECS" 2>&1 | grep -m1 '^RECEIVER')
+}
+# fanin_case N: N connections from one client, one call per connection per
+# client loop (crowd.lua), then the floor program with the same N
+fanin_case() {
+    local n=$1 name="fanin/$1" note fl
+    want "$name" || return 0
+    SRV_ARGS=(conns="$n")
+    CLI_ARGS=(mode=fanin conns="$n" secs="$SECS" max_s="$HARD")
+    measure crowd.lua "fanin_$n"
+    floor "$n"
+    note="server $(kv "$LINE" srv_us_call) us/call"
+    if [ -n "$FLOOR" ]; then
+        fl=$(kv "$FLOOR" cpu_us_per_frame)
+        note="$note (floor $fl: $(awk -v a="$(kv "$LINE" srv_us_call)" -v b="$fl" 'BEGIN { if (a != "-" && b > 0) printf "%.2fx", a / b; else print "-" }'))"
+    fi
+    note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
+    [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
+    result "$name" "$LINE" "$note" "$REFLINE"
+    if [ -n "$FLOOR" ]; then
+        row floor "fanin/$n" "$(kv "$FLOOR" frames)" "$(kv "$FLOOR" secs)" "$(kv "$FLOOR" rate)" - - - - - \
+            "fanin.c: receiver $(kv "$FLOOR" cpu_us_per_frame) us/frame, no Lua"
+    fi
+}
+# idle_case N: resident memory per connection of a server holding N idle ones
+idle_case() {
+    local n=$1 name="idle/$1" note=
+    want "$name" || return 0
+    SRV_ARGS=(conns="$n")
+    CLI_ARGS=(mode=idle conns="$n" max_s="$HARD")
+    measure crowd.lua "idle_$n"
+    [[ "$LINE" == RESULT* ]] && [ "$(kv "$LINE" kept)" != "$n" ] && LINE="ERROR the server holds $(kv "$LINE" kept) of $n connections"
+    [[ "$REFLINE" == RESULT* ]] && [ "$(kv "$REFLINE" kept)" != "$n" ] && note="the reference held $(kv "$REFLINE" kept) of $n; "
+    note="${note}KiB per connection: $(kv "$LINE" idle_kib) idle (Lua $(kv "$LINE" lua_kib)), $(kv "$LINE" called_kib) after one call each; up in $(kv "$LINE" up_s) s; ratio: reference KiB / ours"
+    result "$name" "$LINE" "$note" "$REFLINE"
 }
 
 # ---------------------------------------------------------------------- router
@@ -246,8 +360,10 @@ rpc_case oneway s1k
 rpc_case oneway table
 rpc_case pingpong int
 rpc_case lowrate int
+for c in $CONNS; do fanin_case "$c"; done
+idle_case 5000
 router_cases
-echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise; lowrate: reference CPU per call / ours)"
+echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise; lowrate: reference CPU per call / ours; idle: reference KiB / ours); above 1 is better"
 if [ "$WINDOW" != 1048576 ] || [ "$NSVC" != 3 ]; then
     echo "# the reference figures are for window=1048576 nsvc=3: these ratios do not compare like with like"
 fi

@@ -9,7 +9,7 @@
 --   (mgr.wait(1) between), then "fin": CPU per call of both processes.
 -- Prints one line: RESULT k=v ... or ERROR text.
 
-local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local opt = B.options({ host = "127.0.0.1", port = 0, mode = "oneway", payload = "int",
     secs = 3, window = 1048576, max_s = 60, rate = 1000 })
 

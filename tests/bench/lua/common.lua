@@ -1,6 +1,7 @@
 -- common.lua: helpers for the bench scripts. Each script loads it with
---   local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
--- Scripts take key=value arguments (luna passes them in the global `arg`) and
+--   local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+-- Scripts take key=value arguments (luna passes them in the global `arg`;
+-- the C++ reference has no `arg`, so run.sh also puts them in BENCH_ARGS) and
 -- report with one line: READY <port> (servers), RESULT k=v ... or ERROR text.
 
 local B = {}
@@ -11,14 +12,26 @@ io.stdout:setvbuf("line")
 function B.options(defaults)
     local o = {}
     for k, v in pairs(defaults) do o[k] = v end
-    for i = 1, #arg do
-        local k, v = arg[i]:match("^([%w_]+)=(.*)$")
+    local words = {}
+    for w in (os.getenv("BENCH_ARGS") or ""):gmatch("%S+") do words[#words + 1] = w end
+    for _, w in ipairs(arg or {}) do words[#words + 1] = w end
+    for _, w in ipairs(words) do
+        local k, v = w:match("^([%w_]+)=(.*)$")
         if k then
             local num = tonumber(v)
             o[k] = num and (math.tointeger(num) or num) or v
         end
     end
     return o
+end
+
+-- resident memory of this process in KiB (Linux), or -1
+function B.rss_kib()
+    local f = io.open("/proc/self/status")
+    if not f then return -1 end
+    local kib = f:read("a"):match("VmRSS:%s*(%d+)")
+    f:close()
+    return math.tointeger(tonumber(kib)) or -1
 end
 
 -- bytes of an unsigned varint

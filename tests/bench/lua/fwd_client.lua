@@ -10,7 +10,7 @@
 --                       [group=2] [cg=9] [secs=3] [window=1048576] [max_s=60]
 -- Prints one line: RESULT k=v ... or ERROR text.
 
-local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local opt = B.options({ host = "127.0.0.1", port = 0, mode = "hash", nsvc = 3, group = 2,
     cg = 9, secs = 3, window = 1048576, max_s = 60 })
 

@@ -7,7 +7,7 @@
 -- A peer that goes away loses its route and mastership, unless a newer peer
 -- has taken them over meanwhile.
 
-local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local opt = B.options({ host = "127.0.0.1", port = 0, max_s = 120 })
 
 function main()

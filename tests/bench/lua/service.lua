@@ -8,7 +8,7 @@
 --   "fin"          answer "fin_ack", index, count
 -- Prints "REGISTERED" once registered; leaves when the router goes away.
 
-local B = dofile((arg[0]:match("^(.*)/") or ".") .. "/common.lua")
+local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
 local opt = B.options({ host = "127.0.0.1", port = 0, group = 2, index = 1, master = 0,
     cg = 9, max_s = 120 })
 

@@ -92,13 +92,14 @@ const spinFor = 50 * time.Microsecond
 
 // maxSpinBackoff bounds how many busy waits in a row skip the spin after
 // spins stopped winning.
-const maxSpinBackoff = 64
+const maxSpinBackoff = 1024
 
 // spinner decides whether a busy wait spins: spinning must pay for itself.
 // A spin that catches an event keeps spinning on; one that catches nothing
 // doubles how many of the next busy waits go straight to the kernel (up
 // to maxSpinBackoff), so a node whose traffic comes too slowly for the
-// spin to win (a call every millisecond) spins on one wait in 64 at most.
+// spin to win (a call every millisecond) spins on one wait in 1 025 at
+// most: 0.05 µs a wait, where a cap of 64 cost 0.8 µs.
 type spinner struct {
 	skip    int // busy waits left that do not spin
 	backoff int // skips after the next losing spin

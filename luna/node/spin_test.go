@@ -15,12 +15,17 @@ func TestSpinnerBacksOff(t *testing.T) {
 		}
 		return n
 	}
-	// skips of 1, 2, 4, ..., 64, 64, ...: 1+1 + 1+2 + 1+4 + ... waits
-	if got := spins(1 + 2 + 3 + 5 + 9 + 17 + 33 + 65); got != 8 {
-		t.Fatalf("%d spins in the first waits, want 8", got)
+	// skips of 1, 2, 4, ..., cap, cap, ...: 1+1 + 1+2 + 1+4 + ... waits
+	first, want := 1, 1
+	for b := 1; b <= maxSpinBackoff; b *= 2 {
+		first += 1 + b
+		want++
 	}
-	if got := spins(65 * 10); got != 10 {
-		t.Fatalf("%d spins in 650 waits at the cap, want 10", got)
+	if got := spins(first); got != want {
+		t.Fatalf("%d spins in the first %d waits, want %d", got, first, want)
+	}
+	if got := spins((maxSpinBackoff + 1) * 10); got != 10 {
+		t.Fatalf("%d spins in %d waits at the cap, want 10", got, (maxSpinBackoff+1)*10)
 	}
 	for sp.skip > 0 {
 		sp.try()

@@ -21,7 +21,7 @@
 #                       turn with ours, and take the ratio to what it measured
 #   BENCH_REF_PORT      first port for BENCH_REF's servers (it cannot listen on port 0) (23100)
 #   BENCH_FANIN_C       the kernel-floor program for fanin/*          (../shared/bench/limit/fanin.c)
-#   BENCH_CONNS         the fan-in connection counts                  ("1 100 1000 10000")
+#   BENCH_CONNS         the fan-in connection counts                  ("1 100 1000 3000 10000")
 #   GO                  the go command, for the Go version in the header (go)
 # Exit status: 0 when every case produced a result, 1 otherwise.
 set -u
@@ -43,7 +43,7 @@ mkdir -p "$LOGDIR"
 REF=${BENCH_REF:-}
 REF_PORT=${BENCH_REF_PORT:-23100}
 FANIN_C=${BENCH_FANIN_C:-$ROOT/../shared/bench/limit/fanin.c}
-CONNS=${BENCH_CONNS:-1 100 1000 10000}
+CONNS=${BENCH_CONNS:-1 100 1000 3000 10000}
 
 [ -x "$LUNA" ] || { echo "bench: not executable: $LUNA (run make build)" >&2; exit 2; }
 [ -z "$REF" ] || [ -x "$REF" ] || { echo "bench: BENCH_REF not executable: $REF" >&2; exit 2; }

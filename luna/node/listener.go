@@ -9,11 +9,13 @@ import (
 // Listener is a listening socket. Port (the bound port, useful with port
 // 0) and Token are read-only.
 type Listener struct {
-	node  *Node
-	nl    *netpoll.Listener
-	Token uint32
-	Port  int64
-	dead  bool
+	node    *Node
+	nl      *netpoll.Listener
+	Token   uint32
+	Port    int64
+	dead    bool
+	pending int // accepted connections still in the handshake
+	limit   int // most of them at once; 0 = handshakeLimit
 }
 
 // acceptReady accepts pending connections and hands each to Accepted. A
@@ -30,9 +32,12 @@ func (l *Listener) acceptReady() {
 			n.drops.logf("accept on port %d: %v", l.Port, err)
 			return
 		}
+		if n.keys != nil {
+			l.admit(ns)
+			continue
+		}
 		if n.open >= n.maxConn {
-			n.drops.logf("connection from %s refused: %s (%d listeners and streams, create_socket_mgr(%d))",
-				ns.RemoteIP(), ErrTooManyConnections, n.open, n.maxConn)
+			n.refused(ns.RemoteIP())
 			ns.Close()
 			continue
 		}
@@ -45,6 +50,64 @@ func (l *Listener) acceptReady() {
 			s.shut()
 		}
 	}
+}
+
+// admit starts the handshake on a connection a keyed node accepted. Until
+// it completes, the connection counts against the listener's handshake
+// limit, not against the node's cap, and the handler knows nothing of
+// it; at the limit it is closed at once.
+func (l *Listener) admit(ns *netpoll.Stream) {
+	n := l.node
+	if l.pending >= l.HandshakeLimit() {
+		n.auth.note(errAuthAdmitCap, ns.RemoteIP())
+		ns.Close()
+		return
+	}
+	s := n.newUncounted(ns.RemoteIP())
+	s.admitter = l
+	l.pending++
+	s.attach(ns)
+	if !s.Dead() {
+		s.startHandshake(false)
+	}
+}
+
+// accepted hands a stream that finished its handshake to the handler, as
+// a fresh accept would be: over the node's cap, or refused, it is closed.
+func (l *Listener) accepted(s *Stream) {
+	n := l.node
+	switch {
+	case l.dead:
+		s.shut()
+	case n.open >= n.maxConn:
+		n.refused(s.IP)
+		s.shut()
+	default:
+		s.admitter = nil
+		l.pending--
+		n.open++
+		if !n.h.Accepted(l, s) {
+			s.shut()
+		}
+	}
+}
+
+// HandshakeLimit is how many accepted connections may be in the
+// handshake at once.
+func (l *Listener) HandshakeLimit() int {
+	if l.limit <= 0 {
+		return handshakeLimit
+	}
+	return l.limit
+}
+
+// SetHandshakeLimit sets HandshakeLimit (n <= 0: the default, 64).
+func (l *Listener) SetHandshakeLimit(n int) { l.limit = n }
+
+// refused logs a connection from ip closed because the node is at its cap.
+func (n *Node) refused(ip string) {
+	n.drops.logf("connection from %s refused: %s (%d listeners and streams, create_socket_mgr(%d))",
+		ip, ErrTooManyConnections, n.open, n.maxConn)
 }
 
 // Close closes the listening socket and frees its place.

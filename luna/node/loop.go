@@ -65,6 +65,7 @@ func (n *Node) trimIdle() {
 	}
 	n.lastTrim = now
 	defer netpoll.ShrinkPool()
+	n.auth.flush()
 	for _, s := range n.streams {
 		if s.ns != nil {
 			s.ns.Trim() // frees only empty buffers; no gathered frame is left at the end of Wait
@@ -171,7 +172,9 @@ func (n *Node) expireTimeouts() {
 		if now.Before(s.deadline()) {
 			continue
 		}
-		if s.timeout > 0 && !now.Before(s.lastRecv.Add(time.Duration(s.timeout)*time.Millisecond)) {
+		if s.hs != nil && !now.Before(s.hsBy) {
+			s.authFail(errAuthTimeout)
+		} else if s.timeout > 0 && !now.Before(s.lastRecv.Add(time.Duration(s.timeout)*time.Millisecond)) {
 			s.fail(ReasonTimeout)
 		} else {
 			s.fail(ReasonFrameTimeout)

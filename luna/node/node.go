@@ -37,6 +37,9 @@ type Config struct {
 	// Log takes the node's log lines (drops, refused connections); the
 	// default writes them to stderr.
 	Log func(line string)
+	// ClusterKeys, when set, make every connection run the cluster
+	// handshake before its first frame (SetClusterKeys).
+	ClusterKeys [][]byte
 }
 
 // Node is a poller with its streams and listeners.
@@ -58,6 +61,8 @@ type Node struct {
 	resolver   *resolver
 	failed     []failure // streams that died, waiting for Handler.Failed
 	drops      dropLog
+	keys       [][]byte // cluster keys: nil = the plain wire
+	auth       authLog
 	inWait     bool
 	busy       bool // the last poll returned events: spin before blocking
 	spin       spinner
@@ -96,6 +101,11 @@ func New(cfg Config) (*Node, error) {
 		n.log = func(line string) { fmt.Fprintln(os.Stderr, line) }
 	}
 	n.drops.log = n.log
+	n.auth.log = n.log
+	if err := n.SetClusterKeys(cfg.ClusterKeys); err != nil {
+		p.Close()
+		return nil, err
+	}
 	n.resolver = newResolver(func() { p.Wake() })
 	return n, nil
 }
@@ -181,6 +191,14 @@ func (n *Node) Connect(host string, port int) (*Stream, error) {
 
 // newStream counts a stream against the cap and gives it a token.
 func (n *Node) newStream(ip string) *Stream {
+	s := n.newUncounted(ip)
+	n.open++
+	return s
+}
+
+// newUncounted is a stream that does not count against the cap (yet): an
+// accepted one in the handshake.
+func (n *Node) newUncounted(ip string) *Stream {
 	s := &Stream{
 		node:      n,
 		IP:        ip,
@@ -189,7 +207,6 @@ func (n *Node) newStream(ip string) *Stream {
 		recvCache: wire.DefaultCache,
 		timeout:   -1,
 	}
-	n.open++
 	n.streams[s.Token] = s
 	return s
 }

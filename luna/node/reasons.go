@@ -14,6 +14,7 @@ const (
 	ReasonSendCacheFull   = "send_cache_full"
 	ReasonInvalidFrame    = "invalid_frame" // ours: a frame header that is not a varint
 	ReasonFrameTimeout    = "frame_timeout" // ours: a frame started but never finished
+	ReasonAuthFailed      = "auth_failed"   // ours: the cluster handshake failed (wrong key, none, timeout)
 )
 
 // Errors of Listen and Connect.

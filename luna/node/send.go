@@ -27,7 +27,7 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	}
 	s.flushGathered() // frames gathered for s earlier go first
 	need := len(hdr) + len(body)
-	if s.ns == nil {
+	if s.ns == nil || s.hs != nil { // resolving, or in the handshake
 		if len(s.pre)+need > s.sendCache {
 			s.fail(ReasonSendCacheFull)
 			return false
@@ -76,7 +76,7 @@ func (s *Stream) Gather(hdr, body []byte) {
 		return
 	}
 	if len(s.gatherIov) == 0 {
-		if s.ns == nil || s.ns.Connecting() || s.ns.Pending() > 0 {
+		if s.ns == nil || s.hs != nil || s.ns.Connecting() || s.ns.Pending() > 0 {
 			s.Send(hdr, body)
 			return
 		}
@@ -131,7 +131,7 @@ func (s *Stream) Pending() int {
 	if s.ns == nil {
 		return len(s.pre)
 	}
-	return s.ns.Pending()
+	return s.ns.Pending() + len(s.pre) // pre: frames waiting for the handshake
 }
 
 // Close gives queued bytes (the handler's too: BeforeFlush) one last
@@ -166,13 +166,18 @@ func (s *Stream) shut() {
 	}
 	s.closed = 1
 	n := s.node
-	n.h.Closed(s)
+	if l := s.admitter; l != nil { // the handler never knew it
+		s.admitter = nil
+		l.pending--
+	} else {
+		n.h.Closed(s)
+		n.open--
+	}
 	if s.ns != nil {
 		s.ns.Close()
 	}
 	delete(n.streams, s.Token)
 	delete(n.timed, s)
-	n.open--
 }
 
 // maxCache bounds SetSendCache and SetRecvCache.
@@ -209,8 +214,6 @@ func (s *Stream) SetTimeout(ms int64) {
 	s.timeout = ms
 	if ms > 0 {
 		s.lastRecv = time.Now()
-		s.node.timed[s] = struct{}{}
-	} else if s.partial.IsZero() {
-		delete(s.node.timed, s)
 	}
+	s.retime()
 }

@@ -22,11 +22,14 @@ type Stream struct {
 	lastRecv  time.Time
 	partial   time.Time // when the receive buffer last went from empty to holding part of a frame
 	resolving bool
-	pre       []byte   // frames sent while the name is being resolved
-	dirty     bool     // queued in node.dirty
-	closed    int32    // 1 once closed or failed: no more callbacks (DeadFlag)
-	gatherIov [][]byte // gathered frames waiting for one writev: header, body, ...
-	gatherHdr []byte   // the headers gatherIov points into
+	pre       []byte     // frames sent while the name is being resolved
+	dirty     bool       // queued in node.dirty
+	closed    int32      // 1 once closed or failed: no more callbacks (DeadFlag)
+	gatherIov [][]byte   // gathered frames waiting for one writev: header, body, ...
+	gatherHdr []byte     // the headers gatherIov points into
+	hs        *handshake // the cluster handshake, until it completes
+	hsBy      time.Time  // when the handshake must be done
+	admitter  *Listener  // accepted, in the handshake: the handler does not know the stream yet
 }
 
 // Dead reports whether the stream was closed or failed.
@@ -61,6 +64,10 @@ func (s *Stream) dial(addr netip.Addr, port int) {
 		return
 	}
 	s.attach(ns)
+	if !s.Dead() && s.node.keys != nil {
+		s.startHandshake(true) // frames wait in pre until it completes
+		return
+	}
 	if len(s.pre) > 0 && !s.Dead() {
 		if err := ns.Append(s.pre); err != nil {
 			s.fail(ReasonSendCacheFull)
@@ -96,7 +103,12 @@ func (s *Stream) handle(ready netpoll.Ready) {
 		}
 		s.lastRecv = time.Now()
 		s.node.markDirty(s)
-		s.node.h.Connected(s)
+		if s.hs != nil {
+			s.hsBy = s.lastRecv.Add(handshakeTimeout) // from the connect, not the dial
+			s.retime()
+		} else {
+			s.node.h.Connected(s)
+		}
 		if s.Dead() {
 			return
 		}
@@ -119,6 +131,12 @@ func (s *Stream) handle(ready netpoll.Ready) {
 func (s *Stream) receive() {
 	read, readErr := s.ns.ReadAvailable()
 	for !s.Dead() {
+		if s.hs != nil {
+			if !s.handshakeStep() {
+				break
+			}
+			continue
+		}
 		buf := s.ns.Buffered()
 		if len(buf) == 0 {
 			break
@@ -139,6 +157,8 @@ func (s *Stream) receive() {
 	s.node.flushGathered() // before anything can move this stream's buffer
 	switch {
 	case s.Dead():
+	case readErr != nil && s.hs != nil:
+		s.authFail(errAuthClosed)
 	case readErr != nil:
 		s.fail(netpoll.KindOf(readErr).String())
 	default:
@@ -185,12 +205,21 @@ func (s *Stream) trackPartial(pending bool) {
 	switch {
 	case pending && s.partial.IsZero():
 		s.partial = time.Now()
-		s.node.timed[s] = struct{}{}
 	case !pending && !s.partial.IsZero():
 		s.partial = time.Time{}
-		if s.timeout <= 0 {
-			delete(s.node.timed, s)
-		}
+	default:
+		return
+	}
+	s.retime()
+}
+
+// retime puts the stream in the node's timed set exactly while it has a
+// deadline.
+func (s *Stream) retime() {
+	if s.timeout > 0 || !s.partial.IsZero() || (s.hs != nil && !s.hsBy.IsZero()) {
+		s.node.timed[s] = struct{}{}
+	} else {
+		delete(s.node.timed, s)
 	}
 }
 
@@ -205,6 +234,9 @@ func (s *Stream) deadline() time.Time {
 		if p := s.partial.Add(s.node.frameLimit); d.IsZero() || p.Before(d) {
 			d = p
 		}
+	}
+	if s.hs != nil && !s.hsBy.IsZero() && (d.IsZero() || s.hsBy.Before(d)) { // a dialer's starts once connected
+		d = s.hsBy
 	}
 	return d
 }

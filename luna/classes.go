@@ -29,6 +29,7 @@ func (rt *Runtime) declareClasses() {
 		Method("set_master", (*socketMgr).master). // the 2017-04 scripts' name
 		Method("set_package_size", (*socketMgr).setPackageSize).
 		Method("set_compress_size", (*socketMgr).setCompressSize).
+		Method("set_cluster_keys", (*socketMgr).setClusterKeys).
 		OnGC((*socketMgr).release)
 	rt.classes.stream = cbind.NewClass[node.Stream](s, "socket_stream").
 		Field("ip", "IP", true).
@@ -48,6 +49,7 @@ func (rt *Runtime) declareClasses() {
 		Field("port", "Port", true).
 		Field("token", "Token", true).
 		Method("close", (*node.Listener).Close).
+		Method("set_handshake_limit", setHandshakeLimit).
 		OnGC((*node.Listener).Close)
 }
 

@@ -46,6 +46,10 @@ Environment:
   LUNA_DAEMON=on    daemon() goes to the background even inside a container
   LUNA_FRAME_TIMEOUT_MS=N  close a stream holding an unfinished frame for N ms
                     (default 10000) with on_error("frame_timeout")
+  LUNA_CLUSTER_KEY_FILE=F  cluster keys, one per line (at least 16 bytes each):
+                    every connection proves the first and accepts any of
+                    them before its first frame; peers without one are
+                    refused (README, "Security")
   LUNA_CPUPROFILE=F write a Go CPU profile of the whole run to F (go tool pprof)
   LUNA_MEMPROFILE=F write a Go heap profile to F at exit (go tool pprof)
 `
@@ -110,6 +114,9 @@ type Runtime struct {
 	// frameTimeout is how long a stream may hold an unfinished frame
 	// (LUNA_FRAME_TIMEOUT_MS, default 10 s).
 	frameTimeout time.Duration
+	// clusterKeys are what every new manager starts with
+	// (LUNA_CLUSTER_KEY_FILE); nil: the plain wire.
+	clusterKeys [][]byte
 	// managers are the live socket managers, drained when the state closes.
 	managers map[*socketMgr]struct{}
 	// errlog prints the errors Lua code raised, collapsing repeats.
@@ -123,10 +130,14 @@ type Runtime struct {
 // loop-style globals and the global arg table (arg[-1] = program,
 // arg[0] = entry, arg[1..] = args).
 func New(program, entry string, args []string) (*Runtime, error) {
+	keys, err := clusterKeysFromEnv()
+	if err != nil {
+		return nil, err
+	}
 	L := lua.NewState()
 	cbind.OpenLibs(L)
 	rt := &Runtime{L: L, cb: cbind.New(L), frameTimeout: envMillis("LUNA_FRAME_TIMEOUT_MS", 10*time.Second),
-		managers: map[*socketMgr]struct{}{}}
+		managers: map[*socketMgr]struct{}{}, clusterKeys: keys}
 	rt.signal = watchSignals()
 	rt.daemon = currentDaemonState()
 	if err := rt.install(); err != nil {

@@ -57,6 +57,7 @@ func (rt *Runtime) createSocketMgr(L *lua.State, maxConn int64) (*socketMgr, err
 		Handler:      m,
 		Forwarder:    router.NewForwarder(m.routes),
 		Log:          logLine,
+		ClusterKeys:  rt.clusterKeys,
 	})
 	if err != nil {
 		return nil, err

@@ -56,6 +56,7 @@ var (
 	errAuthTimeout  = errors.New("no handshake in time")
 	errAuthClosed   = errors.New("closed during the handshake")
 	errAuthAdmitCap = errors.New("too many connections in the handshake")
+	errAuthNoKey    = errors.New("the peer sent a handshake, and this manager has no cluster key")
 )
 
 // handshake is one side's state of the handshake on one connection.
@@ -320,4 +321,24 @@ func (s *Stream) authFail(why error) {
 		return
 	}
 	s.fail(ReasonAuthFailed)
+}
+
+// firstBytes looks at what a plain stream received first: a peer's
+// handshake hello there means the peer wants a key this node does not
+// have, and the stream fails with auth_failed at once rather than waiting
+// for a frame that never comes. It reports whether the receive loop goes
+// on.
+func (s *Stream) firstBytes() bool {
+	buf := s.ns.Buffered()
+	n := min(len(buf), len(authMagic))
+	if string(buf[:n]) != authMagic[:n] {
+		s.heard = true // not a hello: "lu" starts no valid frame either way
+		return true
+	}
+	if n < len(authMagic) {
+		return false // too few bytes to tell
+	}
+	s.node.auth.note(errAuthNoKey, s.IP)
+	s.fail(ReasonAuthFailed)
+	return false
 }

@@ -30,6 +30,7 @@ type Stream struct {
 	hs        *handshake // the cluster handshake, until it completes
 	hsBy      time.Time  // when the handshake must be done
 	admitter  *Listener  // accepted, in the handshake: the handler does not know the stream yet
+	heard     bool       // the first bytes arrived and were not a handshake
 }
 
 // Dead reports whether the stream was closed or failed.
@@ -136,6 +137,9 @@ func (s *Stream) receive() {
 				break
 			}
 			continue
+		}
+		if !s.heard && !s.firstBytes() {
+			break
 		}
 		buf := s.ns.Buffered()
 		if len(buf) == 0 {

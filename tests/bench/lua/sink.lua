@@ -21,6 +21,9 @@ function main()
         print("ERROR listen " .. tostring(err))
         return
     end
+    -- with cluster keys (LUNA_CLUSTER_KEY_FILE), all of a fan-in's connections
+    -- may be in the handshake at once; the reference has no such method
+    if listener.set_handshake_limit then listener.set_handshake_limit(opt.conns) end
     local streams, open = {}, 0 -- keeps accepted streams alive
     local total, mark_cpu, mark_ns = 0, os.clock(), luna.get_time_ns()
 

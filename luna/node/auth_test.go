@@ -356,6 +356,10 @@ func TestAuthFloodDoesNotLockOut(t *testing.T) {
 			c.Close()
 		}
 	}()
+	nodetest.Step(t, nodetest.Limit, func() bool { return n.AuthFailures() >= 1000-64 }, n)
+	if n.Open() != 1 {
+		t.Fatalf("%d listeners and streams count against the cap with 64 connections in the handshake, want 1 (the listener)", n.Open())
+	}
 	cliRec := &nodetest.Recorder{}
 	cli := nodetest.New(t, cliRec, node.Config{ClusterKeys: [][]byte{key1}})
 	var s *node.Stream

@@ -37,7 +37,7 @@ race:
 
 # The transport and the router need no cgo (and no Lua): they must build
 # and pass on their own.
-NOCGO_PKGS := ./netpoll/... ./luna/wire/... ./luna/node/... ./luna/router/...
+NOCGO_PKGS := ./netpoll/... ./luna/wire/... ./luna/node/... ./luna/router/... ./luna/admin/...
 nocgo:
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
 	CGO_ENABLED=0 $(GO) test -count=1 $(NOCGO_PKGS)

@@ -34,6 +34,17 @@ func (rt *Runtime) install() error {
 		}
 		L.SetField(-2, f.name)
 	}
+	L.NewTable() // luna.admin (luna/admin.go)
+	for _, f := range []struct {
+		name string
+		fn   any
+	}{{"listen", rt.adminListen}, {"ready", rt.adminReady}} {
+		if err := rt.cb.PushFunction(f.fn); err != nil {
+			return err
+		}
+		L.SetField(-2, f.name)
+	}
+	L.SetField(-2, "admin")
 	rt.cb.PushObjectsTable()
 	L.SetField(-2, "objects")
 	L.NewTable()

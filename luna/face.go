@@ -41,4 +41,5 @@ func (m *socketMgr) AfterWait() {
 	rt.safePoint()
 	rt.errlog.flush(false)
 	rt.payNative()
+	rt.adminTurn()
 }

@@ -46,6 +46,11 @@ Environment:
   LUNA_DAEMON=on    daemon() goes to the background even inside a container
   LUNA_FRAME_TIMEOUT_MS=N  close a stream holding an unfinished frame for N ms
                     (default 10000) with on_error("frame_timeout")
+  LUNA_ADMIN=IP:PORT  serve /metrics, /healthz and /readyz over HTTP there
+                    (IP empty: 127.0.0.1); LUNA_ADMIN_TOKEN_FILE=F requires
+                    "Authorization: Bearer <F's text>" on /metrics;
+                    LUNA_ADMIN_STALL_MS=N (5000): /healthz says 503 when the
+                    script has not come back to wait for N ms
   LUNA_CLUSTER_KEY_FILE=F  cluster keys, one per line (at least 16 bytes each):
                     every connection proves the first and accepts any of
                     them before its first frame; peers without one are
@@ -121,6 +126,8 @@ type Runtime struct {
 	managers map[*socketMgr]struct{}
 	// errlog prints the errors Lua code raised, collapsing repeats.
 	errlog errorLog
+	// admin is the HTTP admin endpoint, when one was started.
+	admin adminState
 	// nativeDebt is native memory of new objects not yet accounted to
 	// Lua's collector (gc.go).
 	nativeDebt int
@@ -144,6 +151,10 @@ func New(program, entry string, args []string) (*Runtime, error) {
 		rt.Close()
 		return nil, err
 	}
+	if err := rt.startAdminFromEnv(); err != nil {
+		rt.Close()
+		return nil, err
+	}
 	rt.setArgs(program, entry, args)
 	if err := rt.cb.DoChunk(scripts.Bootstrap, "=luna.lua"); err != nil {
 		rt.Close()
@@ -157,6 +168,7 @@ func New(program, entry string, args []string) (*Runtime, error) {
 // released by their __gc.
 func (rt *Runtime) Close() {
 	rt.exitDrain()
+	rt.closeAdmin()
 	rt.signal.stop()
 	rt.cb.Close()
 	rt.L.Close()

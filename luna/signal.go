@@ -61,11 +61,7 @@ func (s *signalState) run() {
 			case s.wakeup <- struct{}{}:
 			default:
 			}
-			s.mu.Lock()
-			for _, wake := range s.wakers {
-				wake()
-			}
-			s.mu.Unlock()
+			s.wakeAll()
 		case <-s.done:
 			return
 		}
@@ -104,6 +100,15 @@ func (s *signalState) sleep(d time.Duration) {
 	case <-t.C:
 	case <-s.wakeup:
 	}
+}
+
+// wakeAll wakes every registered poller (a wait in progress returns).
+func (s *signalState) wakeAll() {
+	s.mu.Lock()
+	for _, wake := range s.wakers {
+		wake()
+	}
+	s.mu.Unlock()
 }
 
 // addWaker registers a function (a poller's Wake) called when a signal

@@ -4,17 +4,24 @@
 set -euo pipefail
 
 packages=(make gcc pkg-config liblua5.3-dev lua-cjson lua5.3)
+# prometheus (without the node exporter it recommends): promtool checks the
+# admin endpoint's /metrics, and the tests scrape a live process with a
+# real Prometheus server
+bare=(prometheus)
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
-for p in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
+missing_bare=()
+for p in "${bare[@]}"; do installed "$p" || missing_bare+=("$p"); done
 
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "deps: installing ${missing[*]}"
+if [ $((${#missing[@]} + ${#missing_bare[@]})) -gt 0 ]; then
+    echo "deps: installing ${missing[*]} ${missing_bare[*]}"
     sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    [ ${#missing[@]} -eq 0 ] || DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    [ ${#missing_bare[@]} -eq 0 ] ||
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing_bare[@]}" >/dev/null
 fi
 
 command -v go >/dev/null || { echo "deps: Go is not on PATH (https://go.dev/dl/)" >&2; exit 1; }

@@ -207,6 +207,7 @@ type authLog struct {
 }
 
 type authCount struct {
+	count    uint64
 	unlogged uint64
 	last     time.Time
 	peer     string
@@ -227,6 +228,7 @@ func (a *authLog) note(kind error, peer string) {
 		c = &authCount{}
 		a.kinds[key] = c
 	}
+	c.count++
 	c.unlogged++
 	c.peer = peer
 	a.flushKind(key, c, time.Now())

@@ -37,6 +37,7 @@ func (l *Listener) acceptReady() {
 			continue
 		}
 		if n.open >= n.maxConn {
+			n.count.refused++
 			n.refused(ns.RemoteIP())
 			ns.Close()
 			continue
@@ -46,6 +47,7 @@ func (l *Listener) acceptReady() {
 		if s.Dead() {
 			continue
 		}
+		n.count.accepted++
 		if !n.h.Accepted(l, s) {
 			s.shut()
 		}
@@ -80,12 +82,14 @@ func (l *Listener) accepted(s *Stream) {
 	case l.dead:
 		s.shut()
 	case n.open >= n.maxConn:
+		n.count.refused++
 		n.refused(s.IP)
 		s.shut()
 	default:
 		s.admitter = nil
 		l.pending--
 		n.open++
+		n.count.accepted++
 		if !n.h.Accepted(l, s) {
 			s.shut()
 		}

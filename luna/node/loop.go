@@ -27,6 +27,8 @@ func (n *Node) Wait(ms int64) {
 		n.log(fmt.Sprintf("luna: poll: %v", err))
 		return
 	}
+	woke := time.Now()
+	defer func() { n.count.busy += time.Since(woke) }()
 	if n.poller.Woken() {
 		n.resolver.deliver(n)
 	}

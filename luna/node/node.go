@@ -63,6 +63,7 @@ type Node struct {
 	drops      dropLog
 	keys       [][]byte // cluster keys: nil = the plain wire
 	auth       authLog
+	count      counters
 	inWait     bool
 	busy       bool // the last poll returned events: spin before blocking
 	spin       spinner

@@ -27,6 +27,8 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	}
 	s.flushGathered() // frames gathered for s earlier go first
 	need := len(hdr) + len(body)
+	s.node.count.framesOut++
+	s.node.count.bytesOut += uint64(need)
 	if s.ns == nil || s.hs != nil { // resolving, or in the handshake
 		if len(s.pre)+need > s.sendCache {
 			s.fail(ReasonSendCacheFull)
@@ -82,6 +84,8 @@ func (s *Stream) Gather(hdr, body []byte) {
 		}
 		s.node.gathered = append(s.node.gathered, s)
 	}
+	s.node.count.framesOut++
+	s.node.count.bytesOut += uint64(len(hdr) + len(body))
 	start := len(s.gatherHdr)
 	s.gatherHdr = append(s.gatherHdr, hdr...)
 	s.gatherIov = append(s.gatherIov, s.gatherHdr[start:], body)
@@ -156,6 +160,11 @@ func (s *Stream) fail(reason string) {
 		return
 	}
 	s.shut()
+	c := &s.node.count
+	if c.errors == nil {
+		c.errors = map[string]uint64{}
+	}
+	c.errors[reason]++
 	s.node.failed = append(s.node.failed, failure{s, reason})
 }
 

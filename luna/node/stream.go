@@ -131,6 +131,7 @@ func (s *Stream) handle(ready netpoll.Ready) {
 // the stream fails.
 func (s *Stream) receive() {
 	read, readErr := s.ns.ReadAvailable()
+	s.node.count.bytesIn += uint64(read)
 	for !s.Dead() {
 		if s.hs != nil {
 			if !s.handshakeStep() {

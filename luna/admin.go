@@ -1,0 +1,211 @@
+package luna
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aarzilli/golua/lua"
+
+	"github.com/luna-go/luna/luna/admin"
+)
+
+// The admin endpoint (luna/admin) as the runtime runs it: started by
+// LUNA_ADMIN=ip:port or luna.admin.listen(ip, port), fed from the loop at
+// the end of every wait, which is also where its requests for the loop's
+// state are answered.
+
+const (
+	envAdmin      = "LUNA_ADMIN"
+	envAdminToken = "LUNA_ADMIN_TOKEN_FILE"
+	envAdminStall = "LUNA_ADMIN_STALL_MS"
+)
+
+// adminState is the runtime's side of the endpoint.
+type adminState struct {
+	srv     *admin.Server
+	ready   bool // what the script last said (luna.admin.ready)
+	mu      sync.Mutex
+	pending []func() // requests for the loop, from the endpoint's goroutines
+}
+
+// startAdminFromEnv starts the endpoint LUNA_ADMIN names, if any.
+func (rt *Runtime) startAdminFromEnv() error {
+	addr := os.Getenv(envAdmin)
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s=%s: %w", envAdmin, addr, err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return fmt.Errorf("%s=%s: the port is not a number", envAdmin, addr)
+	}
+	if _, err := rt.startAdmin(host, p); err != nil {
+		return fmt.Errorf("%s=%s: %w", envAdmin, addr, err)
+	}
+	return nil
+}
+
+// startAdmin starts the endpoint on host:port (host "": loopback) and
+// returns the port it got.
+func (rt *Runtime) startAdmin(host string, port int) (int, error) {
+	if rt.admin.srv != nil {
+		return 0, fmt.Errorf("the admin endpoint already listens on %s", rt.admin.srv.Addr())
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	var token []byte
+	if path := os.Getenv(envAdminToken); path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", envAdminToken, err)
+		}
+		if token = []byte(strings.TrimSpace(string(data))); len(token) == 0 {
+			return 0, fmt.Errorf("%s=%s: the file is empty", envAdminToken, path)
+		}
+	}
+	srv, err := admin.Listen(net.JoinHostPort(host, strconv.Itoa(port)), admin.Options{
+		OnLoop:   rt.onLoop,
+		Snapshot: rt.metrics,
+		Token:    token,
+		Stall:    envMillis(envAdminStall, admin.DefaultStall),
+	})
+	if err != nil {
+		return 0, err
+	}
+	rt.admin.srv = srv
+	if rt.admin.ready {
+		rt.adminReady(true)
+	}
+	return srv.Addr().Port, nil
+}
+
+// onLoop queues f for the loop's next turn and wakes the loop; any
+// goroutine may call it.
+func (rt *Runtime) onLoop(f func()) {
+	rt.admin.mu.Lock()
+	rt.admin.pending = append(rt.admin.pending, f)
+	rt.admin.mu.Unlock()
+	rt.signal.wakeAll()
+}
+
+// adminTurn runs at the end of every wait: the loop is alive, and the
+// endpoint's requests are answered.
+func (rt *Runtime) adminTurn() {
+	a := &rt.admin
+	if a.srv == nil {
+		return
+	}
+	a.srv.Beat()
+	if rt.signal.received() {
+		a.srv.SetReady(false, "draining: SIGTERM or SIGINT arrived")
+	}
+	a.mu.Lock()
+	todo := a.pending
+	a.pending = nil
+	a.mu.Unlock()
+	for _, f := range todo {
+		f()
+	}
+}
+
+// closeAdmin stops the endpoint.
+func (rt *Runtime) closeAdmin() {
+	if rt.admin.srv != nil {
+		rt.admin.srv.Close()
+		rt.admin.srv = nil
+	}
+}
+
+// adminListen is luna.admin.listen(ip, port) -> port | nil, err.
+func (rt *Runtime) adminListen(ip string, port int64) (int64, error) {
+	if port < 0 || port > 65535 {
+		return 0, errInvalidParam
+	}
+	p, err := rt.startAdmin(ip, int(port))
+	return int64(p), err
+}
+
+// adminReady is luna.admin.ready(bool): what /readyz answers (never ready
+// again once SIGTERM or SIGINT arrived).
+func (rt *Runtime) adminReady(ready bool) {
+	rt.admin.ready = ready
+	if rt.admin.srv == nil {
+		return
+	}
+	switch {
+	case rt.signal.received():
+		rt.admin.srv.SetReady(false, "draining: SIGTERM or SIGINT arrived")
+	case ready:
+		rt.admin.srv.SetReady(true, "")
+	default:
+		rt.admin.srv.SetReady(false, "the script called luna.admin.ready(false)")
+	}
+}
+
+// metrics is the loop's state for /metrics, summed over the managers.
+func (rt *Runtime) metrics() []admin.Metric {
+	var (
+		streams, listeners, queue            int
+		accepted, refused, bytesIn, bytesOut uint64
+		framesOut, dropped                   uint64
+		busy                                 float64
+		errs, auth                           = map[string]uint64{}, map[string]uint64{}
+	)
+	for m := range rt.managers {
+		st := m.node.Stats()
+		streams += st.Streams
+		listeners += st.Listeners
+		queue += st.SendQueue
+		accepted += st.Accepted
+		refused += st.Refused
+		bytesIn += st.BytesIn
+		bytesOut += st.BytesOut
+		framesOut += st.FramesOut
+		dropped += st.Dropped
+		busy += st.Busy.Seconds()
+		for k, v := range st.StreamErrors {
+			errs[k] += v
+		}
+		for k, v := range st.AuthFailures {
+			auth[k] += v
+		}
+	}
+	g := func(name, help string, v float64) admin.Metric {
+		return admin.Metric{Name: name, Help: help, Kind: admin.Gauge, Value: v}
+	}
+	c := func(name, help string, v float64) admin.Metric {
+		return admin.Metric{Name: name, Help: help, Kind: admin.Counter, Value: v}
+	}
+	out := []admin.Metric{
+		g("luna_streams", "Open streams, accepted and connected, of every socket manager.", float64(streams)),
+		g("luna_listeners", "Open listeners.", float64(listeners)),
+		g("luna_send_queue_bytes", "Bytes queued on streams, not yet written.", float64(queue)),
+		g("luna_lua_memory_bytes", "Memory of the Lua state (collectgarbage(\"count\")).", float64(rt.L.GC(lua.LUA_GCCOUNT, 0))*1024+float64(rt.L.GC(lua.LUA_GCCOUNTB, 0))),
+		c("luna_connections_accepted_total", "Connections handed to on_accept.", float64(accepted)),
+		c("luna_bytes_received_total", "Bytes read from streams.", float64(bytesIn)),
+		c("luna_bytes_sent_total", "Bytes of frames handed to streams to write.", float64(bytesOut)),
+		c("luna_frames_sent_total", "Frames handed to streams to write (calls and forwards).", float64(framesOut)),
+		c("luna_frames_dropped_total", "Received frames dropped (malformed, unknown message id, bad forward header).", float64(dropped)),
+		c("luna_loop_busy_seconds_total", "Time the loop spent handling events rather than waiting for them.", busy),
+	}
+	refusedHelp := "Connections closed at once, by reason."
+	out = append(out, admin.Metric{Name: "luna_connections_refused_total", Help: refusedHelp, Kind: admin.Counter,
+		Labels: []string{"reason"}, Values: []string{"too_many_connection"}, Value: float64(refused)})
+	for k, v := range auth {
+		out = append(out, admin.Metric{Name: "luna_connections_refused_total", Help: refusedHelp, Kind: admin.Counter,
+			Labels: []string{"reason"}, Values: []string{"handshake: " + k}, Value: float64(v)})
+	}
+	for k, v := range errs {
+		out = append(out, admin.Metric{Name: "luna_stream_errors_total", Help: "Streams that failed, by on_error string.",
+			Kind: admin.Counter, Labels: []string{"reason"}, Values: []string{k}, Value: float64(v)})
+	}
+	return out
+}

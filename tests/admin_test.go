@@ -1,0 +1,190 @@
+package tests
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+// adminServer starts admin_server.lua with env; it returns the process, its
+// RPC port and its admin base URL.
+func adminServer(t *testing.T, env []string) (*proc, string, string) {
+	t.Helper()
+	p := startLuna(t, env, script("admin_server.lua"))
+	f := strings.Fields(p.waitLine("READY ", 10*time.Second))
+	if len(f) != 4 {
+		t.Fatalf("READY line %q", f)
+	}
+	return p, f[1], "http://127.0.0.1:" + f[3]
+}
+
+// get fetches url with an optional bearer token: status and body.
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// until polls f every 20 ms for up to limit.
+func until(t *testing.T, limit time.Duration, what string, f func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); !f(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// callFrames connects to port and writes frames.
+func callFrames(t *testing.T, port string, frames ...[]byte) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	for _, f := range frames {
+		if _, err := c.Write(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
+
+func TestAdminMetricsHealthReady(t *testing.T) {
+	p, port, base := adminServer(t, []string{"LUNA_ADMIN_STALL_MS=500"})
+	if code, body := get(t, base+"/healthz", ""); code != 200 {
+		t.Fatalf("/healthz %d %q", code, body)
+	}
+	if code, body := get(t, base+"/readyz", ""); code != 503 || !strings.Contains(body, "luna.admin.ready(true)") {
+		t.Fatalf("/readyz before ready: %d %q", code, body)
+	}
+	c := callFrames(t, port, callFrame("ready", arcInt(1)), callFrame("echo", arcInt(7)))
+	until(t, 5*time.Second, "ready", func() bool { code, _ := get(t, base+"/readyz", ""); return code == 200 })
+
+	code, body := get(t, base+"/metrics", "")
+	if code != 200 {
+		t.Fatalf("/metrics %d %q", code, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("the metrics do not parse: %v\n%s", err, body)
+	}
+	value := func(name string) float64 {
+		f := families[name]
+		if f == nil || len(f.Metric) == 0 {
+			t.Fatalf("no %s in\n%s", name, body)
+		}
+		m := f.Metric[0]
+		switch {
+		case m.Gauge != nil:
+			return m.Gauge.GetValue()
+		case m.Counter != nil:
+			return m.Counter.GetValue()
+		}
+		return 0
+	}
+	if v := value("luna_streams"); v != 1 {
+		t.Errorf("luna_streams %v, want 1", v)
+	}
+	if v := value("luna_listeners"); v != 1 {
+		t.Errorf("luna_listeners %v, want 1", v)
+	}
+	if v := value("luna_connections_accepted_total"); v != 1 {
+		t.Errorf("luna_connections_accepted_total %v, want 1", v)
+	}
+	if v := value("luna_bytes_received_total"); v < float64(len(callFrame("ready", arcInt(1)))) {
+		t.Errorf("luna_bytes_received_total %v", v)
+	}
+	if v := value("luna_lua_memory_bytes"); v < 10<<10 {
+		t.Errorf("luna_lua_memory_bytes %v", v)
+	}
+	for _, name := range []string{"luna_frames_sent_total", "luna_loop_busy_seconds_total", "go_goroutines", "process_resident_memory_bytes"} {
+		value(name)
+	}
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = strings.NewReader(body)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	} else {
+		t.Error("promtool is not installed (scripts/deps.sh installs Debian's prometheus)")
+	}
+
+	// a Lua thread kept away from wait turns /healthz to 503, and back
+	c.Write(callFrame("stall", arcInt(1500)))
+	until(t, 5*time.Second, "/healthz 503", func() bool {
+		code, body := get(t, base+"/healthz", "")
+		return code == 503 && strings.Contains(body, "stalled")
+	})
+	until(t, 5*time.Second, "/healthz 200 again", func() bool { code, _ := get(t, base+"/healthz", ""); return code == 200 })
+
+	// SIGTERM: not ready while it drains
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	until(t, 5*time.Second, "/readyz 503 draining", func() bool {
+		code, body := get(t, base+"/readyz", "")
+		return code == 503 && strings.Contains(body, "draining")
+	})
+}
+
+func TestAdminToken(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "admin.token")
+	os.WriteFile(path, []byte("s3cret-admin-token\n"), 0o600)
+	_, _, base := adminServer(t, []string{"LUNA_ADMIN_TOKEN_FILE=" + path})
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/metrics", "", 401},
+		{"/metrics", "wrong", 401},
+		{"/metrics", "s3cret-admin-token", 200},
+		{"/healthz", "", 200},
+		{"/readyz", "", 503},
+	} {
+		if code, body := get(t, base+c.path, c.token); code != c.want {
+			t.Errorf("%s with token %q: %d %q, want %d", c.path, c.token, code, body, c.want)
+		}
+	}
+}
+
+func TestAdminFromEnvironment(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	p := startLuna(t, []string{fmt.Sprintf("LUNA_ADMIN=:%d", port)}, script("echo_server.lua"), "0")
+	p.waitLine("READY ", 10*time.Second)
+	if code, body := get(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", port), ""); code != 200 {
+		t.Fatalf("/healthz %d %q", code, body)
+	}
+	r := runLuna(t, 10*time.Second, []string{"LUNA_ADMIN=nonsense"}, script("one_shot.lua"))
+	if r.code != 1 || !strings.Contains(r.out, "LUNA_ADMIN=nonsense") {
+		t.Fatalf("a bad LUNA_ADMIN: exit %d, %q", r.code, r.out)
+	}
+}

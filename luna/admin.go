@@ -11,6 +11,7 @@ import (
 	"github.com/aarzilli/golua/lua"
 
 	"github.com/luna-go/luna/luna/admin"
+	"github.com/luna-go/luna/luna/wire"
 )
 
 // The admin endpoint (luna/admin) as the runtime runs it: started by
@@ -153,12 +154,18 @@ func (rt *Runtime) adminReady(ready bool) {
 // metrics is the loop's state for /metrics, summed over the managers.
 func (rt *Runtime) metrics() []admin.Metric {
 	var (
-		streams, listeners, queue            int
-		accepted, refused, bytesIn, bytesOut uint64
-		framesOut, dropped                   uint64
-		busy                                 float64
-		errs, auth                           = map[string]uint64{}, map[string]uint64{}
+		streams, listeners, queue                      int
+		accepted, refused, bytesIn, bytesOut, framesIn uint64
+		framesOut                                      uint64
+		busy                                           float64
+		errs, auth, dropped                            = map[string]uint64{}, map[string]uint64{}, map[string]uint64{}
+		forwarded, undeliverable                       = map[string]uint64{}, map[string]uint64{}
 	)
+	sum := func(into, from map[string]uint64) {
+		for k, v := range from {
+			into[k] += v
+		}
+	}
 	for m := range rt.managers {
 		st := m.node.Stats()
 		streams += st.Streams
@@ -168,44 +175,62 @@ func (rt *Runtime) metrics() []admin.Metric {
 		refused += st.Refused
 		bytesIn += st.BytesIn
 		bytesOut += st.BytesOut
+		framesIn += st.FramesIn + m.callsIn
 		framesOut += st.FramesOut
-		dropped += st.Dropped
 		busy += st.Busy.Seconds()
-		for k, v := range st.StreamErrors {
-			errs[k] += v
+		sum(errs, st.StreamErrors)
+		sum(auth, st.AuthFailures)
+		sum(dropped, st.Dropped)
+		for kind := wire.ForwardTarget; kind <= wire.ForwardHash; kind++ {
+			mode := strings.TrimPrefix(kind.String(), "forward_")
+			forwarded[mode] += m.fwd.Forwarded[kind]
+			undeliverable[mode] += m.fwd.Undeliverable[kind]
 		}
-		for k, v := range st.AuthFailures {
-			auth[k] += v
+	}
+	var out []admin.Metric
+	one := func(kind admin.Kind, name, help string, v float64) {
+		out = append(out, admin.Metric{Name: name, Help: help, Kind: kind, Value: v})
+	}
+	labelled := func(name, help, label string, values map[string]uint64) {
+		for k, v := range values {
+			out = append(out, admin.Metric{Name: name, Help: help, Kind: admin.Counter,
+				Labels: []string{label}, Values: []string{k}, Value: float64(v)})
 		}
 	}
-	g := func(name, help string, v float64) admin.Metric {
-		return admin.Metric{Name: name, Help: help, Kind: admin.Gauge, Value: v}
-	}
-	c := func(name, help string, v float64) admin.Metric {
-		return admin.Metric{Name: name, Help: help, Kind: admin.Counter, Value: v}
-	}
-	out := []admin.Metric{
-		g("luna_streams", "Open streams, accepted and connected, of every socket manager.", float64(streams)),
-		g("luna_listeners", "Open listeners.", float64(listeners)),
-		g("luna_send_queue_bytes", "Bytes queued on streams, not yet written.", float64(queue)),
-		g("luna_lua_memory_bytes", "Memory of the Lua state (collectgarbage(\"count\")).", float64(rt.L.GC(lua.LUA_GCCOUNT, 0))*1024+float64(rt.L.GC(lua.LUA_GCCOUNTB, 0))),
-		c("luna_connections_accepted_total", "Connections handed to on_accept.", float64(accepted)),
-		c("luna_bytes_received_total", "Bytes read from streams.", float64(bytesIn)),
-		c("luna_bytes_sent_total", "Bytes of frames handed to streams to write.", float64(bytesOut)),
-		c("luna_frames_sent_total", "Frames handed to streams to write (calls and forwards).", float64(framesOut)),
-		c("luna_frames_dropped_total", "Received frames dropped (malformed, unknown message id, bad forward header).", float64(dropped)),
-		c("luna_loop_busy_seconds_total", "Time the loop spent handling events rather than waiting for them.", busy),
-	}
-	refusedHelp := "Connections closed at once, by reason."
+	L := rt.L
+	one(admin.Gauge, "luna_streams", "Open streams, accepted and connected, of every socket manager.", float64(streams))
+	one(admin.Gauge, "luna_listeners", "Open listeners.", float64(listeners))
+	one(admin.Gauge, "luna_send_queue_bytes", "Bytes queued on streams, not yet written.", float64(queue))
+	one(admin.Gauge, "luna_lua_memory_bytes", `Memory of the Lua state (collectgarbage("count")).`,
+		float64(L.GC(lua.LUA_GCCOUNT, 0))*1024+float64(L.GC(lua.LUA_GCCOUNTB, 0)))
+	one(admin.Counter, "luna_connections_accepted_total", "Connections handed to on_accept.", float64(accepted))
+	one(admin.Counter, "luna_bytes_received_total", "Bytes read from streams.", float64(bytesIn))
+	one(admin.Counter, "luna_bytes_sent_total", "Bytes of frames handed to streams to write.", float64(bytesOut))
+	one(admin.Counter, "luna_frames_received_total", "Frames received: calls, forwards and dropped ones.", float64(framesIn))
+	one(admin.Counter, "luna_frames_sent_total", "Frames handed to streams to write: calls and forwards.", float64(framesOut))
+	one(admin.Counter, "luna_loop_busy_seconds_total", "Time the loop spent handling events rather than waiting for them.", busy)
+	refusedHelp := "Connections closed at once or before their first frame, by reason."
 	out = append(out, admin.Metric{Name: "luna_connections_refused_total", Help: refusedHelp, Kind: admin.Counter,
 		Labels: []string{"reason"}, Values: []string{"too_many_connection"}, Value: float64(refused)})
-	for k, v := range auth {
-		out = append(out, admin.Metric{Name: "luna_connections_refused_total", Help: refusedHelp, Kind: admin.Counter,
-			Labels: []string{"reason"}, Values: []string{"handshake: " + k}, Value: float64(v)})
-	}
-	for k, v := range errs {
-		out = append(out, admin.Metric{Name: "luna_stream_errors_total", Help: "Streams that failed, by on_error string.",
-			Kind: admin.Counter, Labels: []string{"reason"}, Values: []string{k}, Value: float64(v)})
+	labelled("luna_connections_refused_total", refusedHelp, "reason", prefixed("handshake: ", auth))
+	labelled("luna_stream_errors_total", "Streams that failed, by on_error string.", "reason", errs)
+	labelled("luna_frames_dropped_total", "Received frames dropped, by why.", "reason", dropped)
+	labelled("luna_forwarded_total", "Frames a router forwarded to a live target, by mode.", "mode", forwarded)
+	labelled("luna_forward_undeliverable_total", "Forward frames with no live target, by mode.", "mode", undeliverable)
+	labelled("luna_reloads_total", "Hot reloads, by result.", "result", rt.reloads)
+	labelled("luna_callback_errors_total", "Errors raised by script callbacks, by callback.", "callback", rt.errlog.byCallback)
+	return out
+}
+
+// prefixed is m with every key prefixed.
+func prefixed(prefix string, m map[string]uint64) map[string]uint64 {
+	out := make(map[string]uint64, len(m))
+	for k, v := range m {
+		out[prefix+k] = v
 	}
 	return out
 }
+
+// noteReload is luna._note_reload(result): the bootstrap counts a hot
+// reload's outcome.
+func (rt *Runtime) noteReload(result string) { rt.reloads[result]++ }

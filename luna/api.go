@@ -27,6 +27,7 @@ func (rt *Runtime) install() error {
 		{"_safe_point", rt.safePoint},
 		{"_report_error", rt.reportLuaError},
 		{"_exit_drain", rt.exitDrain},
+		{"_note_reload", rt.noteReload},
 	}
 	for _, f := range funcs {
 		if err := rt.cb.PushFunction(f.fn); err != nil {

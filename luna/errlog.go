@@ -20,8 +20,9 @@ const maxDistinctErrors = 1024
 // and stream of the last repeat. So 1 000 failing calls print one
 // traceback and one count, not 9 000 lines.
 type errorLog struct {
-	seen    map[errorKey]*errorRepeats
-	pending int // entries with repeats not printed yet
+	seen       map[errorKey]*errorRepeats
+	pending    int               // entries with repeats not printed yet
+	byCallback map[string]uint64 // every error reported, by callback (metrics)
 }
 
 type errorKey struct{ callback, message string }
@@ -38,6 +39,10 @@ type errorRepeats struct {
 // optionally followed by "\nstack traceback:..." as debug.traceback and
 // cbind produce it.
 func (e *errorLog) report(callback, msg string, token uint32, text string) {
+	if e.byCallback == nil {
+		e.byCallback = map[string]uint64{}
+	}
+	e.byCallback[callback]++
 	message, _, _ := strings.Cut(text, "\nstack traceback:")
 	key := errorKey{callback, message}
 	now := time.Now()

@@ -128,6 +128,8 @@ type Runtime struct {
 	errlog errorLog
 	// admin is the HTTP admin endpoint, when one was started.
 	admin adminState
+	// reloads counts hot reloads by result (ok, compile_error, error).
+	reloads map[string]uint64
 	// nativeDebt is native memory of new objects not yet accounted to
 	// Lua's collector (gc.go).
 	nativeDebt int
@@ -144,7 +146,7 @@ func New(program, entry string, args []string) (*Runtime, error) {
 	L := lua.NewState()
 	cbind.OpenLibs(L)
 	rt := &Runtime{L: L, cb: cbind.New(L), frameTimeout: envMillis("LUNA_FRAME_TIMEOUT_MS", 10*time.Second),
-		managers: map[*socketMgr]struct{}{}, clusterKeys: keys}
+		managers: map[*socketMgr]struct{}{}, clusterKeys: keys, reloads: map[string]uint64{}}
 	rt.signal = watchSignals()
 	rt.daemon = currentDaemonState()
 	if err := rt.install(); err != nil {

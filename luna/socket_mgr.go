@@ -23,6 +23,8 @@ type socketMgr struct {
 	rt         *Runtime
 	node       *node.Node
 	routes     *router.Table
+	fwd        *router.Forwarder
+	callsIn    uint64                  // remote_call frames dispatched (luna_frames_received_total, with the node's own)
 	slotOf     map[*node.Stream]int    // a stream's outbox slot (outbox.go)
 	sendHdr    [wire.MaxHeaderLen]byte // header scratch of sendArchive
 	batch      batchResult             // result of luna_dispatch_calls
@@ -51,11 +53,12 @@ func (rt *Runtime) createSocketMgr(L *lua.State, maxConn int64) (*socketMgr, err
 		routes: router.New(uint64(time.Now().UnixNano())),
 		slotOf: map[*node.Stream]int{},
 	}
+	m.fwd = router.NewForwarder(m.routes)
 	n, err := node.New(node.Config{
 		MaxConn:      int(min(maxConn, 1<<30)),
 		FrameTimeout: rt.frameTimeout,
 		Handler:      m,
-		Forwarder:    router.NewForwarder(m.routes),
+		Forwarder:    m.fwd,
 		Log:          logLine,
 		ClusterKeys:  rt.clusterKeys,
 	})

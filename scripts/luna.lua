@@ -64,6 +64,7 @@ local function reload(record)
     local chunk, err = loadfile(record.filename, "bt", env)
     if not chunk then
         log_load(record.filename, false, err)
+        luna._note_reload("compile_error")
         return
     end
     local before = {}
@@ -75,9 +76,11 @@ local function reload(record)
         end
         for k, v in next, before do rawset(env, k, v) end
         log_load(record.filename, false, run_err)
+        luna._note_reload("error")
         return
     end
     log_load(record.filename, true)
+    luna._note_reload("ok")
 end
 
 -- luna.try_reload(): reload every imported file whose mtime changed.

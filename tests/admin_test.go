@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -172,15 +171,10 @@ func TestAdminToken(t *testing.T) {
 }
 
 func TestAdminFromEnvironment(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	p := startLuna(t, []string{fmt.Sprintf("LUNA_ADMIN=:%d", port)}, script("echo_server.lua"), "0")
+	port := freePort(t)
+	p := startLuna(t, []string{"LUNA_ADMIN=:" + port}, script("echo_server.lua"), "0")
 	p.waitLine("READY ", 10*time.Second)
-	if code, body := get(t, fmt.Sprintf("http://127.0.0.1:%d/healthz", port), ""); code != 200 {
+	if code, body := get(t, "http://127.0.0.1:"+port+"/healthz", ""); code != 200 {
 		t.Fatalf("/healthz %d %q", code, body)
 	}
 	r := runLuna(t, 10*time.Second, []string{"LUNA_ADMIN=nonsense"}, script("one_shot.lua"))

@@ -15,14 +15,28 @@ const dropLogEvery = time.Second
 type dropLog struct {
 	log       func(string)
 	total     uint64
+	byKind    map[string]uint64
 	unlogged  uint64
 	last      time.Time
 	lastEvent time.Time // of logf, rate-limited on its own
 }
 
-// note counts one dropped frame from s.
-func (d *dropLog) note(s *Stream, reason string) {
+// The kinds of dropped frames, as the metrics label them.
+const (
+	DropMalformedArchive = "malformed_archive"
+	DropMalformedMsgID   = "malformed_msg_id"
+	DropUnknownMsgID     = "unknown_msg_id"
+	DropNotARouter       = "forward_to_non_router"
+	DropBadForward       = "bad_forward"
+)
+
+// note counts one dropped frame from s, of kind (Drop*), and logs reason.
+func (d *dropLog) note(s *Stream, kind, reason string) {
 	d.total++
+	if d.byKind == nil {
+		d.byKind = map[string]uint64{}
+	}
+	d.byKind[kind]++
 	d.unlogged++
 	if now := time.Now(); now.Sub(d.last) >= dropLogEvery {
 		d.log(fmt.Sprintf("luna: dropped %d frame(s) (%d in all), last from %s (stream %d): %s",

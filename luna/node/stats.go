@@ -11,6 +11,7 @@ type counters struct {
 	errors    map[string]uint64
 	bytesIn   uint64
 	bytesOut  uint64 // handed to the socket layer (written or queued)
+	framesIn  uint64 // frames the node handled itself (not the handler's calls)
 	framesOut uint64
 	busy      time.Duration // in Wait, not blocked in the poll
 }
@@ -24,8 +25,9 @@ type Stats struct {
 	AuthFailures       map[string]uint64 // failed handshakes, by kind
 	BytesIn, BytesOut  uint64
 	FramesOut          uint64
-	Dropped            uint64 // received frames dropped
-	SendQueue          int    // bytes waiting to be written, all streams
+	FramesIn           uint64            // received frames the node handled (forwards, drops); the handler counts its calls
+	Dropped            map[string]uint64 // received frames dropped, by kind (Drop*)
+	SendQueue          int               // bytes waiting to be written, all streams
 	Busy               time.Duration
 }
 
@@ -36,7 +38,10 @@ func (n *Node) Stats() Stats {
 		Accepted: n.count.accepted, Refused: n.count.refused,
 		StreamErrors: map[string]uint64{}, AuthFailures: map[string]uint64{},
 		BytesIn: n.count.bytesIn, BytesOut: n.count.bytesOut, FramesOut: n.count.framesOut,
-		Dropped: n.drops.total, Busy: n.count.busy,
+		FramesIn: n.count.framesIn, Dropped: map[string]uint64{}, Busy: n.count.busy,
+	}
+	for k, v := range n.drops.byKind {
+		st.Dropped[k] = v
 	}
 	for k, v := range n.count.errors {
 		st.StreamErrors[k] = v

@@ -192,7 +192,7 @@ func (s *Stream) calls(buf []byte) bool {
 	s.ns.Consume(consumed)
 	switch stop {
 	case CallsMalformed:
-		s.node.drops.note(s, malformed)
+		s.node.drops.note(s, DropMalformedArchive, malformed)
 	case CallsNeedMore, CallsDead:
 		return false
 	case CallsOther: // the frame the handler stopped at is the node's
@@ -273,17 +273,18 @@ func (s *Stream) frameAt(buf []byte, hl, pl int, status wire.FrameStatus) bool {
 // frame handles one frame payload the handler left (not a plain
 // remote_call): a frame to forward, or one to drop.
 func (s *Stream) frame(payload []byte) {
+	s.node.count.framesIn++
 	id, _, err := wire.SplitMsgID(payload)
 	switch {
 	case err != nil:
-		s.node.drops.note(s, err.Error())
+		s.node.drops.note(s, DropMalformedMsgID, err.Error())
 	case !id.IsForward():
-		s.node.drops.note(s, "unknown message id "+id.String())
+		s.node.drops.note(s, DropUnknownMsgID, "unknown message id "+id.String())
 	case s.node.fwd == nil:
-		s.node.drops.note(s, "forward frame on a node that does not forward")
+		s.node.drops.note(s, DropNotARouter, "forward frame on a node that does not forward")
 	default:
 		if err := s.node.fwd.Forward(s, payload); err != nil {
-			s.node.drops.note(s, err.Error())
+			s.node.drops.note(s, DropBadForward, err.Error())
 		}
 	}
 }

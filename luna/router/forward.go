@@ -15,6 +15,10 @@ type Forwarder struct {
 	Routes  *Table
 	hdr     [wire.MaxCallHeaderLen]byte
 	targets []uint32 // broadcast scratch
+	// Forwarded and Undeliverable count, by message id (ForwardTarget ..
+	// ForwardHash), the frames delivered and those with no live target (a
+	// broadcast counts each delivery, and once when its group is empty).
+	Forwarded, Undeliverable [wire.ForwardHash + 1]uint64
 }
 
 // NewForwarder forwards by routes.
@@ -29,30 +33,34 @@ func (f *Forwarder) Forward(from *node.Stream, payload []byte) error {
 	n := from.Node()
 	switch fw.Kind {
 	case wire.ForwardTarget:
-		f.deliver(n, f.Routes.Target(uint32(fw.ID)), body)
+		f.deliver(n, fw.Kind, f.Routes.Target(uint32(fw.ID)), body)
 	case wire.ForwardMaster:
-		f.deliver(n, f.Routes.Master(fw.Group), body)
+		f.deliver(n, fw.Kind, f.Routes.Master(fw.Group), body)
 	case wire.ForwardRandom:
-		f.deliver(n, f.Routes.Random(fw.Group), body)
+		f.deliver(n, fw.Kind, f.Routes.Random(fw.Group), body)
 	case wire.ForwardHash:
-		f.deliver(n, f.Routes.Hash(fw.Group, uint32(fw.Hash)), body)
+		f.deliver(n, fw.Kind, f.Routes.Hash(fw.Group, uint32(fw.Hash)), body)
 	case wire.ForwardBroadcast:
 		f.targets = f.Routes.Broadcast(fw.Group, f.targets[:0])
+		if len(f.targets) == 0 {
+			f.Undeliverable[fw.Kind]++
+		}
 		for _, tok := range f.targets {
-			f.deliver(n, tok, body)
+			f.deliver(n, fw.Kind, tok, body)
 		}
 	}
 	return nil
 }
 
 // deliver sends archive as a remote_call frame to the stream with token;
-// a token that names no live stream drops it.
-func (f *Forwarder) deliver(n *node.Node, token uint32, archive []byte) {
-	if token == 0 {
+// a token that names no live stream drops it (counted).
+func (f *Forwarder) deliver(n *node.Node, kind wire.MsgID, token uint32, archive []byte) {
+	s := n.Stream(token)
+	if token == 0 || s == nil {
+		f.Undeliverable[kind]++
 		return
 	}
-	if s := n.Stream(token); s != nil {
-		k := wire.PutCallHeader(&f.hdr, len(archive))
-		s.Gather(f.hdr[:k], archive)
-	}
+	f.Forwarded[kind]++
+	k := wire.PutCallHeader(&f.hdr, len(archive))
+	s.Gather(f.hdr[:k], archive)
 }

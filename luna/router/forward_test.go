@@ -80,6 +80,13 @@ func TestForwardModes(t *testing.T) {
 	if got := f.readCalls(t, b, len(wantB)); strings.Join(got, ",") != strings.Join(wantB, ",") {
 		t.Fatalf("target B got %q, want %q", got, wantB)
 	}
+	want := [wire.ForwardHash + 1]uint64{wire.ForwardTarget: 1, wire.ForwardMaster: 1, wire.ForwardBroadcast: 2, wire.ForwardHash: 1}
+	if f.fwd.Forwarded != want {
+		t.Errorf("Forwarded %v, want %v", f.fwd.Forwarded, want)
+	}
+	if want := [wire.ForwardHash + 1]uint64{wire.ForwardTarget: 1}; f.fwd.Undeliverable != want {
+		t.Errorf("Undeliverable %v, want %v (the target with no route)", f.fwd.Undeliverable, want)
+	}
 }
 
 // A frame the router sends itself (here, from a remote_call's handler)

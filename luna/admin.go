@@ -219,7 +219,7 @@ func (rt *Runtime) metrics() []admin.Metric {
 	labelled("luna_forward_undeliverable_total", "Forward frames with no live target, by mode.", "mode", undeliverable)
 	labelled("luna_reloads_total", "Hot reloads, by result.", "result", rt.reloads)
 	labelled("luna_callback_errors_total", "Errors raised by script callbacks, by callback.", "callback", rt.errlog.byCallback)
-	return out
+	return append(out, rt.scriptSnapshot()...)
 }
 
 // prefixed is m with every key prefixed.

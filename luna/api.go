@@ -3,6 +3,8 @@ package luna
 import (
 	"os"
 	"time"
+
+	"github.com/luna-go/luna/luna/admin"
 )
 
 // install fills the global luna table with the runtime's Go functions and
@@ -46,6 +48,17 @@ func (rt *Runtime) install() error {
 		L.SetField(-2, f.name)
 	}
 	L.SetField(-2, "admin")
+	L.NewTable() // luna.metrics (luna/metrics.go)
+	for _, f := range []struct {
+		name string
+		kind admin.Kind
+	}{{"counter", admin.Counter}, {"gauge", admin.Gauge}, {"histogram", admin.Histogram}} {
+		if err := rt.cb.PushFunction(rt.newMetric(f.kind)); err != nil {
+			return err
+		}
+		L.SetField(-2, f.name)
+	}
+	L.SetField(-2, "metrics")
 	rt.cb.PushObjectsTable()
 	L.SetField(-2, "objects")
 	L.NewTable()

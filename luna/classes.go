@@ -15,6 +15,7 @@ type classes struct {
 	mgr      *cbind.Class[socketMgr]
 	stream   *cbind.Class[node.Stream]
 	listener *cbind.Class[node.Listener]
+	metric   *cbind.Class[scriptMetric]
 }
 
 func (rt *Runtime) declareClasses() {
@@ -51,6 +52,10 @@ func (rt *Runtime) declareClasses() {
 		Method("close", (*node.Listener).Close).
 		Method("set_handshake_limit", setHandshakeLimit).
 		OnGC((*node.Listener).Close)
+	rt.classes.metric = cbind.NewClass[scriptMetric](s, "metric").
+		Method("inc", (*scriptMetric).inc).
+		Method("set", (*scriptMetric).set).
+		Method("observe", (*scriptMetric).observe)
 }
 
 // callObject calls the Lua function stored in obj's field name with args.

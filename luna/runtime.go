@@ -130,6 +130,10 @@ type Runtime struct {
 	admin adminState
 	// reloads counts hot reloads by result (ok, compile_error, error).
 	reloads map[string]uint64
+	// scriptMetrics are the families luna.metrics made, by name, in the
+	// order they were made (scriptOrder).
+	scriptMetrics map[string]*scriptMetric
+	scriptOrder   []string
 	// nativeDebt is native memory of new objects not yet accounted to
 	// Lua's collector (gc.go).
 	nativeDebt int
@@ -146,7 +150,8 @@ func New(program, entry string, args []string) (*Runtime, error) {
 	L := lua.NewState()
 	cbind.OpenLibs(L)
 	rt := &Runtime{L: L, cb: cbind.New(L), frameTimeout: envMillis("LUNA_FRAME_TIMEOUT_MS", 10*time.Second),
-		managers: map[*socketMgr]struct{}{}, clusterKeys: keys, reloads: map[string]uint64{}}
+		managers: map[*socketMgr]struct{}{}, clusterKeys: keys, reloads: map[string]uint64{},
+		scriptMetrics: map[string]*scriptMetric{}}
 	rt.signal = watchSignals()
 	rt.daemon = currentDaemonState()
 	if err := rt.install(); err != nil {

@@ -56,6 +56,20 @@ func until(t *testing.T, limit time.Duration, what string, f func() bool) {
 	}
 }
 
+// promtoolCheck runs promtool check metrics on a /metrics body.
+func promtoolCheck(t *testing.T, body string) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatal("promtool is not installed (scripts/deps.sh installs Debian's prometheus)")
+	}
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
 // callFrames connects to port and writes frames.
 func callFrames(t *testing.T, port string, frames ...[]byte) net.Conn {
 	t.Helper()
@@ -124,15 +138,7 @@ func TestAdminMetricsHealthReady(t *testing.T) {
 	for _, name := range []string{"luna_frames_sent_total", "luna_loop_busy_seconds_total", "go_goroutines", "process_resident_memory_bytes"} {
 		value(name)
 	}
-	if promtool, err := exec.LookPath("promtool"); err == nil {
-		cmd := exec.Command(promtool, "check", "metrics")
-		cmd.Stdin = strings.NewReader(body)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("promtool check metrics: %v\n%s", err, out)
-		}
-	} else {
-		t.Error("promtool is not installed (scripts/deps.sh installs Debian's prometheus)")
-	}
+	promtoolCheck(t, body)
 
 	// a Lua thread kept away from wait turns /healthz to 503, and back
 	c.Write(callFrame("stall", arcInt(1500)))
@@ -181,4 +187,32 @@ func TestAdminFromEnvironment(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.out, "LUNA_ADMIN=nonsense") {
 		t.Fatalf("a bad LUNA_ADMIN: exit %d, %q", r.code, r.out)
 	}
+}
+
+// Families a script made with luna.metrics are served beside the
+// runtime's, and every misuse raises a clear error.
+func TestScriptMetrics(t *testing.T) {
+	p := startLuna(t, nil, script("admin_metrics.lua"))
+	base := "http://127.0.0.1:" + strings.TrimPrefix(p.waitLine("ADMIN ", 10*time.Second), "ADMIN ")
+	if n := strings.Count(p.output(), " ok"); n != 15 || strings.Contains(p.output(), "FAIL") {
+		t.Fatalf("want 15 cases ok:\n%s", p.output())
+	}
+	code, body := get(t, base+"/metrics", "")
+	if code != 200 {
+		t.Fatalf("/metrics %d", code)
+	}
+	for _, want := range []string{
+		"# HELP game_calls_total Calls handled, by message.", "# TYPE game_calls_total counter",
+		`game_calls_total{msg="login"} 5`, `game_calls_total{msg="logout"} 1`,
+		"# TYPE game_players gauge", "game_players 40", "game_ticks_total 1",
+		"# TYPE game_latency_seconds histogram",
+		`game_latency_seconds_bucket{route="match",le="0.01"} 1`, `game_latency_seconds_bucket{route="match",le="0.1"} 2`,
+		`game_latency_seconds_bucket{route="match",le="1"} 3`, `game_latency_seconds_bucket{route="match",le="+Inf"} 4`,
+		`game_latency_seconds_sum{route="match"} 5.555`, `game_latency_seconds_count{route="match"} 4`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in /metrics", want)
+		}
+	}
+	promtoolCheck(t, body)
 }

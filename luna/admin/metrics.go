@@ -10,6 +10,7 @@ type Kind uint8
 const (
 	Counter Kind = iota
 	Gauge
+	Histogram
 )
 
 // Metric is one sample of the loop's state: a family (Name, Help, Kind,
@@ -19,7 +20,13 @@ type Metric struct {
 	Kind       Kind
 	Labels     []string // names
 	Values     []string // values, one per name
-	Value      float64
+	Value      float64  // a counter's or a gauge's
+	// A histogram's: how many observations, their sum, and for each upper
+	// bound in Buckets how many observations were at most that.
+	Count        uint64
+	Sum          float64
+	Buckets      []float64
+	BucketCounts []uint64
 }
 
 // loopCollector asks the loop for a Snapshot at each scrape.
@@ -42,10 +49,17 @@ func (c loopCollector) Collect(ch chan<- prometheus.Metric) {
 			d = prometheus.NewDesc(m.Name, m.Help, m.Labels, nil)
 			descs[m.Name] = d
 		}
-		t := prometheus.CounterValue
-		if m.Kind == Gauge {
-			t = prometheus.GaugeValue
+		switch m.Kind {
+		case Histogram:
+			buckets := make(map[float64]uint64, len(m.Buckets))
+			for i, le := range m.Buckets {
+				buckets[le] = m.BucketCounts[i]
+			}
+			ch <- prometheus.MustNewConstHistogram(d, m.Count, m.Sum, buckets, m.Values...)
+		case Gauge:
+			ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, m.Value, m.Values...)
+		default:
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, m.Value, m.Values...)
 		}
-		ch <- prometheus.MustNewConstMetric(d, t, m.Value, m.Values...)
 	}
 }

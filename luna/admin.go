@@ -77,6 +77,7 @@ func (rt *Runtime) startAdmin(host string, port int) (int, error) {
 		Snapshot: rt.metrics,
 		Token:    token,
 		Stall:    envMillis(envAdminStall, admin.DefaultStall),
+		Console:  rt.console(),
 	})
 	if err != nil {
 		return 0, err
@@ -175,7 +176,7 @@ func (rt *Runtime) metrics() []admin.Metric {
 		refused += st.Refused
 		bytesIn += st.BytesIn
 		bytesOut += st.BytesOut
-		framesIn += st.FramesIn + m.callsIn
+		framesIn += st.FramesIn
 		framesOut += st.FramesOut
 		busy += st.Busy.Seconds()
 		sum(errs, st.StreamErrors)

@@ -49,7 +49,7 @@ func (m *socketMgr) receiveCalls(s *node.Stream, buf []byte) (consumed int, stop
 		rt.errlog.report(name, msgName(buf[out.arc:out.arc+out.arclen]), s.Token, L.ToString(-1))
 	}
 	L.SetTop(top)
-	m.callsIn += uint64(out.frames)
+	s.NoteCalls(int(out.frames))
 	stop = stops[status]
 	if stop == node.CallsMalformed {
 		malformed = archive.MalformedError(int(out.reason)).Error()

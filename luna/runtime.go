@@ -122,6 +122,8 @@ type Runtime struct {
 	// clusterKeys are what every new manager starts with
 	// (LUNA_CLUSTER_KEY_FILE); nil: the plain wire.
 	clusterKeys [][]byte
+	// lastMgr numbers the managers (socketMgr.id).
+	lastMgr int
 	// managers are the live socket managers, drained when the state closes.
 	managers map[*socketMgr]struct{}
 	// errlog prints the errors Lua code raised, collapsing repeats.

@@ -21,10 +21,10 @@ const streamNativeBytes = wire.DefaultCache * 2
 // only inside wait.
 type socketMgr struct {
 	rt         *Runtime
+	id         int // the order of creation, from 1 (the admin console's "manager")
 	node       *node.Node
 	routes     *router.Table
 	fwd        *router.Forwarder
-	callsIn    uint64                  // remote_call frames dispatched (luna_frames_received_total, with the node's own)
 	slotOf     map[*node.Stream]int    // a stream's outbox slot (outbox.go)
 	sendHdr    [wire.MaxHeaderLen]byte // header scratch of sendArchive
 	batch      batchResult             // result of luna_dispatch_calls
@@ -48,8 +48,10 @@ func (rt *Runtime) createSocketMgr(L *lua.State, maxConn int64) (*socketMgr, err
 	if maxConn <= 0 {
 		return nil, nil
 	}
+	rt.lastMgr++
 	m := &socketMgr{
 		rt:     rt,
+		id:     rt.lastMgr,
 		routes: router.New(uint64(time.Now().UnixNano())),
 		slotOf: map[*node.Stream]int{},
 	}

@@ -83,6 +83,19 @@ local function reload(record)
     luna._note_reload("ok")
 end
 
+-- luna._eval(code): the admin console's /debug/eval. Runs code as a chunk
+-- in the global environment; returns true, how many results and their
+-- tostring()s joined by NULs, or false and the error with its traceback.
+function luna._eval(code)
+    local chunk, err = load(code, "=eval", "t")
+    if not chunk then return false, 0, err end
+    local r = table.pack(xpcall(chunk, traceback))
+    if not r[1] then return false, 0, tostring(r[2]) end
+    local out = {}
+    for i = 2, r.n do out[i - 1] = tostring(r[i]) end
+    return true, r.n - 1, table.concat(out, "\0")
+end
+
 -- luna.try_reload(): reload every imported file whose mtime changed.
 function luna.try_reload()
     for _, record in pairs(luna.files) do

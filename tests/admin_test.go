@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -140,6 +141,28 @@ func TestAdminMetricsHealthReady(t *testing.T) {
 	}
 	promtoolCheck(t, body)
 
+	// the console, read-only without a token
+	var streams []struct {
+		Manager int `json:"manager"`
+		Streams []struct {
+			Token    uint32 `json:"token"`
+			State    string `json:"state"`
+			FramesIn uint64 `json:"frames_in"`
+		} `json:"streams"`
+	}
+	if code, body := get(t, base+"/debug/streams", ""); code != 200 || json.Unmarshal([]byte(body), &streams) != nil ||
+		len(streams) != 1 || len(streams[0].Streams) != 1 || streams[0].Streams[0].State != "open" || streams[0].Streams[0].FramesIn != 2 {
+		t.Errorf("/debug/streams: %d %s", code, body)
+	}
+	if code, body := get(t, base+"/debug/gc", ""); code != 200 || !strings.Contains(body, `"lua_bytes"`) {
+		t.Errorf("/debug/gc: %d %s", code, body)
+	}
+	for _, path := range []string{"/debug/gc", "/debug/eval", "/debug/reload"} {
+		if code, body := post(t, base+path, "", "return 1"); code != 403 || !strings.Contains(body, "read-only") {
+			t.Errorf("POST %s without a token: %d %s", path, code, body)
+		}
+	}
+
 	// a Lua thread kept away from wait turns /healthz to 503, and back
 	c.Write(callFrame("stall", arcInt(1500)))
 	until(t, 5*time.Second, "/healthz 503", func() bool {
@@ -169,11 +192,52 @@ func TestAdminToken(t *testing.T) {
 		{"/metrics", "s3cret-admin-token", 200},
 		{"/healthz", "", 200},
 		{"/readyz", "", 503},
+		{"/debug/streams", "", 401},
 	} {
 		if code, body := get(t, base+c.path, c.token); code != c.want {
 			t.Errorf("%s with token %q: %d %q, want %d", c.path, c.token, code, body, c.want)
 		}
 	}
+	const tok = "s3cret-admin-token"
+	for _, c := range []struct {
+		path, body string
+		want       int
+		has        string
+	}{
+		{"/debug/eval", "answer = 42; return 1 + 1, 'x', nil", 200, `"results": [
+    "2",
+    "x",
+    "nil"
+  ]`},
+		{"/debug/eval", "return answer", 200, `"42"`},
+		{"/debug/eval", "error('boom')", 422, "eval:1: boom"},
+		{"/debug/eval", "this is not lua", 422, "syntax error"},
+		{"/debug/gc", "", 200, `"lua_bytes_before"`},
+		{"/debug/reload", "", 200, `"reloads"`},
+	} {
+		if code, body := post(t, base+c.path, tok, c.body); code != c.want || !strings.Contains(body, c.has) {
+			t.Errorf("POST %s %q: %d %s, want %d and %q", c.path, c.body, code, body, c.want, c.has)
+		}
+	}
+	if code, _ := get(t, base+"/debug/eval", tok); code != 405 {
+		t.Errorf("GET /debug/eval: %d, want 405", code)
+	}
+}
+
+// post sends body to url with an optional bearer token: status and body.
+func post(t *testing.T, url, token, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 func TestAdminFromEnvironment(t *testing.T) {

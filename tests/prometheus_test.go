@@ -84,6 +84,10 @@ scrape_configs:
 		}
 	}
 	t.Logf("Prometheus: %.1f forwards/s through the router (sent at %d/s)", got, rate)
+	if code, body := get(t, "http://127.0.0.1:"+adminPort+"/debug/routes", ""); code != 200 ||
+		!strings.Contains(body, `"group": 2`) || !strings.Contains(body, `"id": 131073`) {
+		t.Errorf("/debug/routes: %d %s", code, body)
+	}
 	if up, ok := query(`up{job="luna"}`); !ok || up != 1 {
 		t.Fatalf("up = %v (%v)", up, ok)
 	}

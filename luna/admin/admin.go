@@ -1,5 +1,6 @@
 // Package admin is a luna process's HTTP admin endpoint: /metrics in the
-// Prometheus text format, /healthz and /readyz for probes. It serves on its
+// Prometheus text format, /healthz and /readyz for probes, and the console
+// (/debug/...) as JSON. It serves on its
 // own goroutine and never touches Lua or a node itself: what needs the
 // loop's state is handed to the loop (Options.OnLoop) and answered from
 // there, so counting on the hot path stays plain fields of the loop's own.
@@ -42,6 +43,8 @@ type Options struct {
 	Token []byte
 	// Stall is DefaultStall when 0.
 	Stall time.Duration
+	// Console are the /debug/<name> endpoints.
+	Console []Console
 }
 
 // Server is a running admin endpoint.
@@ -77,6 +80,9 @@ func Listen(addr string, opts Options) (*Server, error) {
 	mux.Handle("/metrics", s.guard(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})))
 	mux.HandleFunc("/healthz", s.healthz)
 	mux.HandleFunc("/readyz", s.readyz)
+	for _, c := range opts.Console {
+		mux.Handle("/debug/"+c.Name, s.console(c))
+	}
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		defer close(s.done)

@@ -207,6 +207,7 @@ func (n *Node) newUncounted(ip string) *Stream {
 		sendCache: wire.DefaultCache,
 		recvCache: wire.DefaultCache,
 		timeout:   -1,
+		born:      time.Now().UnixNano(),
 	}
 	n.streams[s.Token] = s
 	return s

@@ -27,6 +27,7 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	}
 	s.flushGathered() // frames gathered for s earlier go first
 	need := len(hdr) + len(body)
+	s.framesOut++
 	s.node.count.framesOut++
 	s.node.count.bytesOut += uint64(need)
 	if s.ns == nil || s.hs != nil { // resolving, or in the handshake
@@ -84,6 +85,7 @@ func (s *Stream) Gather(hdr, body []byte) {
 		}
 		s.node.gathered = append(s.node.gathered, s)
 	}
+	s.framesOut++
 	s.node.count.framesOut++
 	s.node.count.bytesOut += uint64(len(hdr) + len(body))
 	start := len(s.gatherHdr)

@@ -1,6 +1,10 @@
 package node
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // counters are what a node counts as it goes: plain fields, written only
 // on the node's thread; Stats copies them for whoever asks on that thread
@@ -11,7 +15,7 @@ type counters struct {
 	errors    map[string]uint64
 	bytesIn   uint64
 	bytesOut  uint64 // handed to the socket layer (written or queued)
-	framesIn  uint64 // frames the node handled itself (not the handler's calls)
+	framesIn  uint64 // frames received (NoteCalls)
 	framesOut uint64
 	busy      time.Duration // in Wait, not blocked in the poll
 }
@@ -25,10 +29,49 @@ type Stats struct {
 	AuthFailures       map[string]uint64 // failed handshakes, by kind
 	BytesIn, BytesOut  uint64
 	FramesOut          uint64
-	FramesIn           uint64            // received frames the node handled (forwards, drops); the handler counts its calls
+	FramesIn           uint64            // frames received: calls, forwards, dropped
 	Dropped            map[string]uint64 // received frames dropped, by kind (Drop*)
 	SendQueue          int               // bytes waiting to be written, all streams
 	Busy               time.Duration
+}
+
+// NoteCalls counts n frames received on s (the handler counts the calls it
+// took from the buffer; the node counts the frames it handles itself).
+func (s *Stream) NoteCalls(n int) {
+	s.framesIn += uint64(n)
+	s.node.count.framesIn += uint64(n)
+}
+
+// StreamInfo is one stream as the admin console shows it.
+type StreamInfo struct {
+	Token     uint32  `json:"token"`
+	IP        string  `json:"ip"`
+	State     string  `json:"state"` // resolving, connecting, handshake, open
+	AgeSecs   float64 `json:"age_s"`
+	Queued    int     `json:"queued_bytes"`
+	FramesIn  uint64  `json:"frames_in"`
+	FramesOut uint64  `json:"frames_out"`
+}
+
+// StreamInfos describes every stream of the node, by token.
+func (n *Node) StreamInfos() []StreamInfo {
+	now := time.Now().UnixNano()
+	out := make([]StreamInfo, 0, len(n.streams))
+	for _, s := range n.streams {
+		state := "open"
+		switch {
+		case s.ns == nil:
+			state = "resolving"
+		case s.ns.Connecting():
+			state = "connecting"
+		case s.hs != nil:
+			state = "handshake"
+		}
+		out = append(out, StreamInfo{Token: s.Token, IP: s.IP, State: state, AgeSecs: float64(now-s.born) / 1e9,
+			Queued: s.Pending(), FramesIn: s.framesIn, FramesOut: s.framesOut})
+	}
+	slices.SortFunc(out, func(a, b StreamInfo) int { return cmp.Compare(a.Token, b.Token) })
+	return out
 }
 
 // Stats copies the node's counters; it walks every stream for SendQueue.

@@ -31,6 +31,9 @@ type Stream struct {
 	hsBy      time.Time  // when the handshake must be done
 	admitter  *Listener  // accepted, in the handshake: the handler does not know the stream yet
 	heard     bool       // the first bytes arrived and were not a handshake
+	born      int64      // unix nanoseconds of Connect or the accept
+	framesIn  uint64     // frames received: the handler's calls (NoteCalls) and the node's own
+	framesOut uint64     // frames sent
 }
 
 // Dead reports whether the stream was closed or failed.
@@ -273,7 +276,7 @@ func (s *Stream) frameAt(buf []byte, hl, pl int, status wire.FrameStatus) bool {
 // frame handles one frame payload the handler left (not a plain
 // remote_call): a frame to forward, or one to drop.
 func (s *Stream) frame(payload []byte) {
-	s.node.count.framesIn++
+	s.NoteCalls(1)
 	id, _, err := wire.SplitMsgID(payload)
 	switch {
 	case err != nil:

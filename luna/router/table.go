@@ -120,3 +120,33 @@ func (g *group) firstLive(start int) uint32 {
 	}
 	return 0
 }
+
+// Member is one service of a group, as Groups reports it.
+type Member struct {
+	ID    uint32 `json:"id"`
+	Token uint32 `json:"token"` // 0: the slot is kept but skipped
+}
+
+// GroupInfo is one group that has members or a master.
+type GroupInfo struct {
+	Group   uint8    `json:"group"`
+	Master  uint32   `json:"master"`
+	Members []Member `json:"members"`
+}
+
+// Groups describes every group with members or a master, in group order.
+func (t *Table) Groups() []GroupInfo {
+	var out []GroupInfo
+	for i := range t.groups {
+		g := &t.groups[i]
+		if len(g.nodes) == 0 && g.master == 0 {
+			continue
+		}
+		gi := GroupInfo{Group: uint8(i), Master: g.master, Members: make([]Member, len(g.nodes))}
+		for k, n := range g.nodes {
+			gi.Members[k] = Member{ID: n.id, Token: n.token}
+		}
+		out = append(out, gi)
+	}
+	return out
+}

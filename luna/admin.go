@@ -2,11 +2,14 @@ package luna
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aarzilli/golua/lua"
 
@@ -235,3 +238,20 @@ func prefixed(prefix string, m map[string]uint64) map[string]uint64 {
 // noteReload is luna._note_reload(result): the bootstrap counts a hot
 // reload's outcome.
 func (rt *Runtime) noteReload(result string) { rt.reloads[result]++ }
+
+// probe is luna --probe URL: 0 when a GET of url answers 200 within 3 s.
+func probe(url string, stdout, stderr io.Writer) int {
+	c := http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		fmt.Fprintln(stderr, "luna: probe:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	fmt.Fprintf(stdout, "%s: %s", resp.Status, body)
+	if resp.StatusCode != http.StatusOK {
+		return 1
+	}
+	return 0
+}

@@ -40,6 +40,8 @@ at the next safe point. Lua errors are printed on stderr.
 Options:
   -h, --help     print this text and exit
   -v, --version  print the version and exit
+  --probe URL    GET URL (an admin endpoint's /readyz, say) and exit 0 on
+                 200, 1 otherwise: a health check for images without curl
 
 Environment:
   LUNA_DAEMON=off   daemon() does nothing (the default inside a container)
@@ -74,6 +76,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "-v", "--version":
 		fmt.Fprintf(stdout, "luna %s (%s, %s)\n", Version, luaRelease, runtime.Version())
 		return 0
+	case "--probe":
+		if len(args) != 3 {
+			fmt.Fprintln(stderr, "luna: --probe takes one URL")
+			return 2
+		}
+		return probe(args[2], stdout, stderr)
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()

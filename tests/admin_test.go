@@ -95,8 +95,14 @@ func TestAdminMetricsHealthReady(t *testing.T) {
 	if code, body := get(t, base+"/readyz", ""); code != 503 || !strings.Contains(body, "luna.admin.ready(true)") {
 		t.Fatalf("/readyz before ready: %d %q", code, body)
 	}
+	if r := runLuna(t, 10*time.Second, nil, "--probe", base+"/readyz"); r.code != 1 || !strings.Contains(r.out, "503") {
+		t.Fatalf("luna --probe before ready: exit %d, %q", r.code, r.out)
+	}
 	c := callFrames(t, port, callFrame("ready", arcInt(1)), callFrame("echo", arcInt(7)))
 	until(t, 5*time.Second, "ready", func() bool { code, _ := get(t, base+"/readyz", ""); return code == 200 })
+	if r := runLuna(t, 10*time.Second, nil, "--probe", base+"/readyz"); r.code != 0 || !strings.Contains(r.out, "200 OK: ready") {
+		t.Fatalf("luna --probe when ready: exit %d, %q", r.code, r.out)
+	}
 
 	code, body := get(t, base+"/metrics", "")
 	if code != 200 {

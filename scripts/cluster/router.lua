@@ -37,6 +37,7 @@ function main()
     local mgr = assert(luna.create_socket_mgr(4096))
     local listener, err = mgr.listen(cfg.listen.host, cfg.listen.port)
     if not listener then error(string.format("cannot listen on %s: %s", cfg.listen.text, err), 0) end
+    luna.admin.ready(true) -- /readyz (LUNA_ADMIN): services can register from now on
 
     local conns = {}   -- token -> { stream, id, last_seen, silence_ms }
     local by_id = {}   -- service id -> token of the live stream registered with it

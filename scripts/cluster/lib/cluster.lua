@@ -229,6 +229,7 @@ function Service:router_down(r, reason, now)
     else
         log("cannot reach router %s (%s), retry in %s", r.addr, reason, seconds(delay))
     end
+    self:update_ready()
     self:update_role()
 end
 
@@ -240,6 +241,7 @@ function Service:on_router_call(r, msg, ...)
         local _, router_index = ...
         r.state, r.backoff, r.index = "ready", self.min_backoff, router_index
         log("registered on router %s (%s) as %s", tostring(router_index), r.addr, describe(self.id))
+        self:update_ready()
     elseif msg == "group_state" then
         local group, live, master = ...
         r.groups[group] = { live = live, master = master }
@@ -262,6 +264,14 @@ end
 
 -- update_role: for a service that tracks its group's master (matchsvr):
 -- it is the master when a router it is registered on names it.
+-- update_ready: /readyz (LUNA_ADMIN) says ready while the service is
+-- registered on at least one router.
+function Service:update_ready()
+    local ready = false
+    for _, r in ipairs(self.routers) do ready = ready or r.state == "ready" end
+    luna.admin.ready(ready)
+end
+
 function Service:update_role()
     if not self.track_master then return end
     local master, by, other = false, nil, nil

@@ -4,6 +4,7 @@ go 1.24.0
 
 require (
 	github.com/aarzilli/golua v0.0.0-20250217091409-248753f411c4
+	github.com/google/pprof v0.0.0-20250317173921-a4b03ec1a45e
 	golang.org/x/sys v0.38.0
 )
 

@@ -81,6 +81,7 @@ func (rt *Runtime) startAdmin(host string, port int) (int, error) {
 		Token:    token,
 		Stall:    envMillis(envAdminStall, admin.DefaultStall),
 		Console:  rt.console(),
+		Profile:  rt.luaProfileFor,
 	})
 	if err != nil {
 		return 0, err

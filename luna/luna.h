@@ -68,4 +68,23 @@ void luna_setup_libc(void);
 void luna_puts(FILE *f, const char *s, size_t n);
 int luna_gc_step(lua_State *L, int kb);
 
+/* lprof.c */
+
+#define LUNA_PROF_DEPTH 48
+
+// One frame of a profile sample: the source (short_src), the function's
+// name (NULL when Lua has none), its kind ("Lua", "C", "main"), the line
+// running and the line the function starts at.
+typedef struct {
+	char src[LUA_IDSIZE];
+	const char *name;
+	const char *what;
+	int line, defined;
+} luna_frame;
+
+void luna_prof_arm(lua_State *L, long long late_ns);
+void luna_prof_disarm(lua_State *L);
+int luna_prof_anchor(lua_State *main, lua_State *co);
+void luna_prof_unanchor(lua_State *main, int ref);
+
 #endif

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -45,6 +46,9 @@ type Options struct {
 	Stall time.Duration
 	// Console are the /debug/<name> endpoints.
 	Console []Console
+	// Profile, when set, serves /debug/lua/profile?seconds=N (default 5):
+	// it runs on the request's goroutine and returns a pprof profile.
+	Profile func(d time.Duration) ([]byte, error)
 }
 
 // Server is a running admin endpoint.
@@ -82,6 +86,9 @@ func Listen(addr string, opts Options) (*Server, error) {
 	mux.HandleFunc("/readyz", s.readyz)
 	for _, c := range opts.Console {
 		mux.Handle("/debug/"+c.Name, s.console(c))
+	}
+	if opts.Profile != nil {
+		mux.Handle("/debug/lua/profile", s.guard(http.HandlerFunc(s.profile)))
 	}
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -132,6 +139,27 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
+// profile answers /debug/lua/profile?seconds=N with a pprof profile.
+func (s *Server) profile(w http.ResponseWriter, r *http.Request) {
+	secs := 5
+	if q := r.URL.Query().Get("seconds"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil {
+			http.Error(w, "seconds must be an integer", http.StatusBadRequest)
+			return
+		}
+		secs = n
+	}
+	out, err := s.opts.Profile(time.Duration(secs) * time.Second)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="lua.pb.gz"`)
+	w.Write(out)
+}
+
 // guard lets a request through when no token is set, or when it carries
 // the token.
 func (s *Server) guard(h http.Handler) http.Handler {
@@ -149,8 +177,8 @@ func (s *Server) guard(h http.Handler) http.Handler {
 	})
 }
 
-// onLoop runs f on the loop's thread and waits for it, up to loopTimeout.
-func (s *Server) onLoop(f func()) error {
+// OnLoop runs f on the loop's thread and waits for it, up to loopTimeout.
+func (s *Server) OnLoop(f func()) error {
 	ran := make(chan struct{})
 	s.opts.OnLoop(func() {
 		f()

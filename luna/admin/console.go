@@ -44,7 +44,7 @@ func (s *Server) console(c Console) http.Handler {
 		}
 		var out any
 		var runErr error
-		if err := s.onLoop(func() { out, runErr = run(r.URL.Query(), body) }); err != nil {
+		if err := s.OnLoop(func() { out, runErr = run(r.URL.Query(), body) }); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}

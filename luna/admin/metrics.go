@@ -38,7 +38,7 @@ func (loopCollector) Describe(chan<- *prometheus.Desc) {}
 
 func (c loopCollector) Collect(ch chan<- prometheus.Metric) {
 	var snap []Metric
-	if err := c.s.onLoop(func() { snap = c.s.opts.Snapshot() }); err != nil {
+	if err := c.s.OnLoop(func() { snap = c.s.opts.Snapshot() }); err != nil {
 		ch <- prometheus.NewInvalidMetric(prometheus.NewDesc("luna_loop", "the loop's metrics", nil, nil), err)
 		return
 	}

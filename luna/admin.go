@@ -14,6 +14,7 @@ import (
 	"github.com/aarzilli/golua/lua"
 
 	"github.com/luna-go/luna/luna/admin"
+	"github.com/luna-go/luna/luna/node"
 	"github.com/luna-go/luna/luna/wire"
 )
 
@@ -156,16 +157,9 @@ func (rt *Runtime) adminReady(ready bool) {
 	}
 }
 
-// metrics is the loop's state for /metrics, summed over the managers.
-func (rt *Runtime) metrics() []admin.Metric {
-	var (
-		streams, listeners, queue                      int
-		accepted, refused, bytesIn, bytesOut, framesIn uint64
-		framesOut                                      uint64
-		busy                                           float64
-		errs, auth, dropped                            = map[string]uint64{}, map[string]uint64{}, map[string]uint64{}
-		forwarded, undeliverable                       = map[string]uint64{}, map[string]uint64{}
-	)
+// totalStats is every manager's node.Stats summed.
+func (rt *Runtime) totalStats() node.Stats {
+	t := node.Stats{StreamErrors: map[string]uint64{}, AuthFailures: map[string]uint64{}, Dropped: map[string]uint64{}}
 	sum := func(into, from map[string]uint64) {
 		for k, v := range from {
 			into[k] += v
@@ -173,19 +167,28 @@ func (rt *Runtime) metrics() []admin.Metric {
 	}
 	for m := range rt.managers {
 		st := m.node.Stats()
-		streams += st.Streams
-		listeners += st.Listeners
-		queue += st.SendQueue
-		accepted += st.Accepted
-		refused += st.Refused
-		bytesIn += st.BytesIn
-		bytesOut += st.BytesOut
-		framesIn += st.FramesIn
-		framesOut += st.FramesOut
-		busy += st.Busy.Seconds()
-		sum(errs, st.StreamErrors)
-		sum(auth, st.AuthFailures)
-		sum(dropped, st.Dropped)
+		t.Streams += st.Streams
+		t.Listeners += st.Listeners
+		t.SendQueue += st.SendQueue
+		t.Accepted += st.Accepted
+		t.Refused += st.Refused
+		t.BytesIn += st.BytesIn
+		t.BytesOut += st.BytesOut
+		t.FramesIn += st.FramesIn
+		t.FramesOut += st.FramesOut
+		t.Busy += st.Busy
+		sum(t.StreamErrors, st.StreamErrors)
+		sum(t.AuthFailures, st.AuthFailures)
+		sum(t.Dropped, st.Dropped)
+	}
+	return t
+}
+
+// metrics is the loop's state for /metrics, summed over the managers.
+func (rt *Runtime) metrics() []admin.Metric {
+	st := rt.totalStats()
+	forwarded, undeliverable := map[string]uint64{}, map[string]uint64{}
+	for m := range rt.managers {
 		for kind := wire.ForwardTarget; kind <= wire.ForwardHash; kind++ {
 			mode := strings.TrimPrefix(kind.String(), "forward_")
 			forwarded[mode] += m.fwd.Forwarded[kind]
@@ -203,23 +206,23 @@ func (rt *Runtime) metrics() []admin.Metric {
 		}
 	}
 	L := rt.L
-	one(admin.Gauge, "luna_streams", "Open streams, accepted and connected, of every socket manager.", float64(streams))
-	one(admin.Gauge, "luna_listeners", "Open listeners.", float64(listeners))
-	one(admin.Gauge, "luna_send_queue_bytes", "Bytes queued on streams, not yet written.", float64(queue))
+	one(admin.Gauge, "luna_streams", "Open streams, accepted and connected, of every socket manager.", float64(st.Streams))
+	one(admin.Gauge, "luna_listeners", "Open listeners.", float64(st.Listeners))
+	one(admin.Gauge, "luna_send_queue_bytes", "Bytes queued on streams, not yet written.", float64(st.SendQueue))
 	one(admin.Gauge, "luna_lua_memory_bytes", `Memory of the Lua state (collectgarbage("count")).`,
 		float64(L.GC(lua.LUA_GCCOUNT, 0))*1024+float64(L.GC(lua.LUA_GCCOUNTB, 0)))
-	one(admin.Counter, "luna_connections_accepted_total", "Connections handed to on_accept.", float64(accepted))
-	one(admin.Counter, "luna_bytes_received_total", "Bytes read from streams.", float64(bytesIn))
-	one(admin.Counter, "luna_bytes_sent_total", "Bytes of frames handed to streams to write.", float64(bytesOut))
-	one(admin.Counter, "luna_frames_received_total", "Frames received: calls, forwards and dropped ones.", float64(framesIn))
-	one(admin.Counter, "luna_frames_sent_total", "Frames handed to streams to write: calls and forwards.", float64(framesOut))
-	one(admin.Counter, "luna_loop_busy_seconds_total", "Time the loop spent handling events rather than waiting for them.", busy)
+	one(admin.Counter, "luna_connections_accepted_total", "Connections handed to on_accept.", float64(st.Accepted))
+	one(admin.Counter, "luna_bytes_received_total", "Bytes read from streams.", float64(st.BytesIn))
+	one(admin.Counter, "luna_bytes_sent_total", "Bytes of frames handed to streams to write.", float64(st.BytesOut))
+	one(admin.Counter, "luna_frames_received_total", "Frames received: calls, forwards and dropped ones.", float64(st.FramesIn))
+	one(admin.Counter, "luna_frames_sent_total", "Frames handed to streams to write: calls and forwards.", float64(st.FramesOut))
+	one(admin.Counter, "luna_loop_busy_seconds_total", "Time the loop spent handling events rather than waiting for them.", st.Busy.Seconds())
 	refusedHelp := "Connections closed at once or before their first frame, by reason."
 	out = append(out, admin.Metric{Name: "luna_connections_refused_total", Help: refusedHelp, Kind: admin.Counter,
-		Labels: []string{"reason"}, Values: []string{"too_many_connection"}, Value: float64(refused)})
-	labelled("luna_connections_refused_total", refusedHelp, "reason", prefixed("handshake: ", auth))
-	labelled("luna_stream_errors_total", "Streams that failed, by on_error string.", "reason", errs)
-	labelled("luna_frames_dropped_total", "Received frames dropped, by why.", "reason", dropped)
+		Labels: []string{"reason"}, Values: []string{"too_many_connection"}, Value: float64(st.Refused)})
+	labelled("luna_connections_refused_total", refusedHelp, "reason", prefixed("handshake: ", st.AuthFailures))
+	labelled("luna_stream_errors_total", "Streams that failed, by on_error string.", "reason", st.StreamErrors)
+	labelled("luna_frames_dropped_total", "Received frames dropped, by why.", "reason", st.Dropped)
 	labelled("luna_forwarded_total", "Frames a router forwarded to a live target, by mode.", "mode", forwarded)
 	labelled("luna_forward_undeliverable_total", "Forward frames with no live target, by mode.", "mode", undeliverable)
 	labelled("luna_reloads_total", "Hot reloads, by result.", "result", rt.reloads)

@@ -4,8 +4,11 @@ import (
 	"errors"
 	"maps"
 	"net/url"
+	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/aarzilli/golua/lua"
 
@@ -19,6 +22,7 @@ import (
 
 func (rt *Runtime) console() []admin.Console {
 	return []admin.Console{
+		{Name: "status", Get: rt.debugStatus},
 		{Name: "streams", Get: rt.debugStreams},
 		{Name: "routes", Get: rt.debugRoutes},
 		{Name: "gc", Get: rt.debugGC, Post: rt.debugCollect},
@@ -32,6 +36,18 @@ func (rt *Runtime) managersInOrder() []*socketMgr {
 	ms := slices.Collect(maps.Keys(rt.managers))
 	slices.SortFunc(ms, func(a, b *socketMgr) int { return a.id - b.id })
 	return ms
+}
+
+// debugStatus is what the status page (/) shows at the top.
+func (rt *Runtime) debugStatus(url.Values) (any, error) {
+	st := map[string]any{
+		"pid": os.Getpid(), "version": "luna " + Version + " (" + luaRelease + ", " + runtime.Version() + ")",
+		"uptime_s": time.Since(rt.started).Seconds(), "lua_bytes": rt.luaBytes(),
+		"ready": rt.admin.srv != nil && rt.admin.srv.Ready(), "errors": append([]recentError{}, rt.errlog.recent...),
+	}
+	t := rt.totalStats()
+	st["streams"], st["listeners"], st["frames_received"], st["frames_sent"] = t.Streams, t.Listeners, t.FramesIn, t.FramesOut
+	return st, nil
 }
 
 func (rt *Runtime) debugStreams(url.Values) (any, error) {

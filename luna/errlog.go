@@ -23,6 +23,19 @@ type errorLog struct {
 	seen       map[errorKey]*errorRepeats
 	pending    int               // entries with repeats not printed yet
 	byCallback map[string]uint64 // every error reported, by callback (metrics)
+	recent     []recentError     // the last maxRecentErrors, oldest first (the status page)
+}
+
+// maxRecentErrors is how many errors the status page shows.
+const maxRecentErrors = 20
+
+// recentError is one error as the status page shows it.
+type recentError struct {
+	Time     time.Time `json:"time"`
+	Callback string    `json:"callback"`
+	Msg      string    `json:"msg,omitempty"` // the call's message name, for on_call
+	Token    uint32    `json:"token,omitempty"`
+	Message  string    `json:"message"`
 }
 
 type errorKey struct{ callback, message string }
@@ -46,6 +59,10 @@ func (e *errorLog) report(callback, msg string, token uint32, text string) {
 	message, _, _ := strings.Cut(text, "\nstack traceback:")
 	key := errorKey{callback, message}
 	now := time.Now()
+	if len(e.recent) == maxRecentErrors {
+		e.recent = append(e.recent[:0], e.recent[1:]...)
+	}
+	e.recent = append(e.recent, recentError{now, callback, msg, token, message})
 	r := e.seen[key]
 	if r == nil {
 		if len(e.seen) >= maxDistinctErrors {

@@ -130,6 +130,8 @@ type Runtime struct {
 	// clusterKeys are what every new manager starts with
 	// (LUNA_CLUSTER_KEY_FILE); nil: the plain wire.
 	clusterKeys [][]byte
+	// started is when the runtime was made (the status page's uptime).
+	started time.Time
 	// lastMgr numbers the managers (socketMgr.id).
 	lastMgr int
 	// managers are the live socket managers, drained when the state closes.
@@ -160,7 +162,7 @@ func New(program, entry string, args []string) (*Runtime, error) {
 	L := lua.NewState()
 	cbind.OpenLibs(L)
 	rt := &Runtime{L: L, cb: cbind.New(L), frameTimeout: envMillis("LUNA_FRAME_TIMEOUT_MS", 10*time.Second),
-		managers: map[*socketMgr]struct{}{}, clusterKeys: keys, reloads: map[string]uint64{},
+		managers: map[*socketMgr]struct{}{}, clusterKeys: keys, reloads: map[string]uint64{}, started: time.Now(),
 		scriptMetrics: map[string]*scriptMetric{}}
 	rt.signal = watchSignals()
 	rt.daemon = currentDaemonState()

@@ -4,10 +4,11 @@
 set -euo pipefail
 
 packages=(make gcc pkg-config liblua5.3-dev lua-cjson lua5.3)
-# prometheus (without the node exporter it recommends): promtool checks the
-# admin endpoint's /metrics, and the tests scrape a live process with a
-# real Prometheus server
-bare=(prometheus)
+# without what they recommend: prometheus (promtool checks the admin
+# endpoint's /metrics, and the tests scrape a live process with a real
+# Prometheus server; not its node exporter) and chromium (headless, for the
+# status page's test)
+bare=(prometheus chromium)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done

@@ -1,6 +1,6 @@
 // Package admin is a luna process's HTTP admin endpoint: /metrics in the
-// Prometheus text format, /healthz and /readyz for probes, and the console
-// (/debug/...) as JSON. It serves on its
+// Prometheus text format, /healthz and /readyz for probes, the console
+// (/debug/...) as JSON, and a status page (/). It serves on its
 // own goroutine and never touches Lua or a node itself: what needs the
 // loop's state is handed to the loop (Options.OnLoop) and answered from
 // there, so counting on the hot path stays plain fields of the loop's own.
@@ -10,6 +10,7 @@ package admin
 import (
 	"context"
 	"crypto/subtle"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +24,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
+
+// statusPage is / : one page, no external resources, that reads
+// /debug/status, /debug/streams and /debug/routes every second.
+//
+//go:embed status.html
+var statusPage []byte
 
 // DefaultStall is how long the loop may stay away from wait before
 // /healthz says 503.
@@ -87,6 +94,10 @@ func Listen(addr string, opts Options) (*Server, error) {
 	for _, c := range opts.Console {
 		mux.Handle("/debug/"+c.Name, s.console(c))
 	}
+	mux.Handle("/{$}", s.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(statusPage)
+	})))
 	if opts.Profile != nil {
 		mux.Handle("/debug/lua/profile", s.guard(http.HandlerFunc(s.profile)))
 	}
@@ -120,6 +131,9 @@ func (s *Server) SetReady(ready bool, why string) {
 	s.why.Store(&why)
 	s.ready.Store(ready)
 }
+
+// Ready is what /readyz answers now.
+func (s *Server) Ready() bool { return s.ready.Load() }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	since := time.Since(time.Unix(0, s.beat.Load()))

@@ -146,6 +146,22 @@ func (m *socketMgr) route(L *lua.State) int {
 	return 0
 }
 
+// hashMode is mgr.hash_mode(group, "modulo" | "jump" | "rendezvous"): how
+// forward_hash picks among the group's members on this router (modulo, the
+// reference's rule, until set). Anything else raises.
+func (m *socketMgr) hashMode(L *lua.State) int {
+	group, isInt := toIntegerx(L, 1)
+	mode, ok := router.HashModes[L.ToString(2)]
+	switch {
+	case !isInt || group < 0 || group > 255:
+		raise("hash_mode: the group must be an integer 0..255")
+	case L.Type(2) != lua.LUA_TSTRING || !ok:
+		raise("hash_mode: the mode must be \"modulo\", \"jump\" or \"rendezvous\"")
+	}
+	m.routes.SetHashMode(uint8(group), mode)
+	return 0
+}
+
 // master is mgr.master(group, token); 0 clears.
 func (m *socketMgr) master(group, token int64) {
 	m.routes.SetMaster(uint8(group), uint32(token))

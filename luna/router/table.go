@@ -23,11 +23,37 @@ type service struct {
 	token uint32
 }
 
-// group holds a group's nodes sorted by service id, and its master token.
+// group holds a group's nodes sorted by service id, its master token and
+// how forward_hash picks among its nodes.
 type group struct {
 	nodes  []service
 	master uint32
+	hash   HashMode
 }
+
+// HashMode is how Hash maps a key to one of a group's nodes.
+type HashMode uint8
+
+const (
+	// HashModulo is the reference's rule: the node at key % nodes, or the
+	// first live one after it. Adding or removing a node moves most keys.
+	HashModulo HashMode = iota
+	// HashJump is Lamping and Veach's jump consistent hash over the sorted
+	// slots, then the first live slot from there: a slot added at the end
+	// takes ~1/n of the keys from the others, and a slot kept with token 0
+	// (a member that went away) gives only its own keys to the next one.
+	HashJump
+	// HashRendezvous is highest random weight over the live nodes: adding
+	// or removing any node moves only ~1/n of the keys. It costs a hash per
+	// node per forward.
+	HashRendezvous
+)
+
+// HashModes are the modes by the names mgr.hash_mode takes.
+var HashModes = map[string]HashMode{"modulo": HashModulo, "jump": HashJump, "rendezvous": HashRendezvous}
+
+// SetHashMode sets how Hash picks in a group (HashModulo by default).
+func (t *Table) SetHashMode(grp uint8, mode HashMode) { t.groups[grp].hash = mode }
 
 // Table is a route table: 256 groups of nodes. The zero value is not
 // usable; make one with New.
@@ -87,13 +113,53 @@ func (t *Table) Random(grp uint8) uint32 {
 	return g.firstLive(t.rng.IntN(len(g.nodes)))
 }
 
-// Hash returns the first live node at or after hash % node count, cyclically.
+// Hash returns the node for key hash by the group's HashMode: with
+// HashModulo (the reference's rule) the first live node at or after
+// hash % node count, cyclically.
 func (t *Table) Hash(grp uint8, hash uint32) uint32 {
 	g := &t.groups[grp]
 	if len(g.nodes) == 0 {
 		return 0
 	}
+	switch g.hash {
+	case HashJump:
+		return g.firstLive(jump(mix64(uint64(hash)), len(g.nodes)))
+	case HashRendezvous:
+		var best, bestScore uint64
+		for _, n := range g.nodes {
+			if n.token == 0 {
+				continue
+			}
+			if s := mix64(uint64(hash)<<32 | uint64(n.id)); best == 0 || s > bestScore {
+				best, bestScore = uint64(n.token), s
+			}
+		}
+		return uint32(best)
+	}
 	return g.firstLive(int(hash % uint32(len(g.nodes))))
+}
+
+// mix64 is the SplitMix64 finalizer: every bit of x moves every bit of
+// the result, so nearby keys land far apart.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// jump is the jump consistent hash of key over n buckets (Lamping and
+// Veach, 2014): going from n to n+1 buckets moves a key only to the new
+// bucket, with probability 1/(n+1).
+func jump(key uint64, n int) int {
+	b, j := int64(-1), int64(0)
+	for j < int64(n) {
+		b = j
+		key = key*2862933555777941757 + 1
+		j = int64(float64(b+1) * (float64(int64(1)<<31) / float64(key>>33+1)))
+	}
+	return int(b)
 }
 
 // Broadcast appends every live token of a group to dst and returns it.

@@ -5,6 +5,7 @@
 --   ("route", id, how)      how = "live": id -> the token that registered it,
 --                           "zero": mgr.route(id, 0), "remove": mgr.route(id, nil)
 --   ("master", group, id)   mgr.master(group, token that registered id), 0 clears
+--   ("hash_mode", group, m) mgr.hash_mode(group, m)
 --   ("ping", x)             reply ("pong", x) (everything sent before it is handled)
 io.stdout:setvbuf("line")
 local max_conn = math.tointeger(tonumber(arg[1] or "64"))
@@ -28,6 +29,8 @@ function main()
                 else print("HUB FAIL route how " .. tostring(b)) end
             elseif name == "master" then
                 mgr.master(a, b == 0 and 0 or (tokens[b] or 0))
+            elseif name == "hash_mode" then
+                mgr.hash_mode(a, b)
             elseif name == "ping" then
                 s.call("pong", a)
             else

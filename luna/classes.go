@@ -29,6 +29,7 @@ func (rt *Runtime) declareClasses() {
 		Method("master", (*socketMgr).master).
 		Method("set_master", (*socketMgr).master). // the 2017-04 scripts' name
 		Method("hash_mode", (*socketMgr).hashMode).
+		Method("forward_error", (*socketMgr).forwardError).
 		Method("set_package_size", (*socketMgr).setPackageSize).
 		Method("set_compress_size", (*socketMgr).setCompressSize).
 		Method("set_cluster_keys", (*socketMgr).setClusterKeys).

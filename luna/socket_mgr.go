@@ -162,6 +162,10 @@ func (m *socketMgr) hashMode(L *lua.State) int {
 	return 0
 }
 
+// forwardError is mgr.forward_error(on): whether a forward with no live
+// target comes back to its sender as a "luna_undeliverable" call.
+func (m *socketMgr) forwardError(on bool) { m.fwd.Feedback = on }
+
 // master is mgr.master(group, token); 0 clears.
 func (m *socketMgr) master(group, token int64) {
 	m.routes.SetMaster(uint8(group), uint32(token))

@@ -121,3 +121,43 @@ func TestForwardMalformedHeader(t *testing.T) {
 		t.Fatalf("dropped %d, log %q", f.n.Dropped(), f.rec.Lines())
 	}
 }
+
+// With Feedback, a frame with no live target comes back to its sender as
+// ("luna_undeliverable", mode, group or target, message name or nil);
+// without, it is only counted.
+func TestForwardFeedback(t *testing.T) {
+	f := newFixture(t)
+	sender, _ := f.peer(t)
+	call := string(wire.AppendArchiveString(nil, "login")) + string(wire.AppendArchiveInt(nil, 7))
+	want := func(mode string, id int64, msg string) string {
+		r := wire.AppendArchiveString(nil, router.UndeliverableMsg)
+		r = wire.AppendArchiveString(r, mode)
+		r = wire.AppendArchiveInt(r, id)
+		if msg == "" {
+			return string(append(r, 0))
+		}
+		return string(wire.AppendArchiveString(r, msg))
+	}
+	sender.Write(forward(wire.ForwardTarget, 2<<16|9, 0, call)) // feedback off: nothing comes back
+	nodetest.Step(t, nodetest.Limit, func() bool { return f.fwd.Undeliverable[wire.ForwardTarget] == 1 }, f.n)
+	f.fwd.Feedback = true
+	var in bytes.Buffer
+	in.Write(forward(wire.ForwardTarget, 2<<16|9, 0, call))
+	in.Write(forward(wire.ForwardMaster, 2, 0, call))
+	in.Write(forward(wire.ForwardRandom, 3, 0, call))
+	in.Write(forward(wire.ForwardHash, 4, 11, call))
+	in.Write(forward(wire.ForwardBroadcast, 5, 0, string(wire.AppendArchiveInt(nil, 1)))) // no message name
+	sender.Write(in.Bytes())
+	got := f.readCalls(t, sender, 5)
+	for i, w := range []string{
+		want("target", 2<<16|9, "login"), want("master", 2, "login"), want("random", 3, "login"),
+		want("hash", 4, "login"), want("broadcast", 5, ""),
+	} {
+		if got[i] != w {
+			t.Errorf("feedback %d: %x, want %x", i, got[i], w)
+		}
+	}
+	if f.fwd.Undeliverable[wire.ForwardTarget] != 2 {
+		t.Errorf("Undeliverable %v", f.fwd.Undeliverable)
+	}
+}

@@ -6,6 +6,7 @@
 --                           "zero": mgr.route(id, 0), "remove": mgr.route(id, nil)
 --   ("master", group, id)   mgr.master(group, token that registered id), 0 clears
 --   ("hash_mode", group, m) mgr.hash_mode(group, m)
+--   ("forward_error", on)   mgr.forward_error(on)
 --   ("ping", x)             reply ("pong", x) (everything sent before it is handled)
 io.stdout:setvbuf("line")
 local max_conn = math.tointeger(tonumber(arg[1] or "64"))
@@ -31,6 +32,8 @@ function main()
                 mgr.master(a, b == 0 and 0 or (tokens[b] or 0))
             elseif name == "hash_mode" then
                 mgr.hash_mode(a, b)
+            elseif name == "forward_error" then
+                mgr.forward_error(a)
             elseif name == "ping" then
                 s.call("pong", a)
             else

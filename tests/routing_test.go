@@ -57,3 +57,10 @@ func TestHashModeThroughARouter(t *testing.T) {
 		})
 	}
 }
+
+// mgr.forward_error(true): a forward with nowhere to go comes back to its
+// sender's on_call as ("luna_undeliverable", mode, group or target, name).
+func TestUndeliverableFeedback(t *testing.T) {
+	_, port := startHub(t)
+	mustPass(t, runLuna(t, 20*time.Second, nil, script("feedback_client.lua"), port))
+}

@@ -47,6 +47,7 @@ func (rt *Runtime) declareClasses() {
 		Method("set_send_cache", (*node.Stream).SetSendCache).
 		Method("set_recv_cache", (*node.Stream).SetRecvCache).
 		Method("set_timeout", (*node.Stream).SetTimeout).
+		Method("set_overflow", setOverflow).
 		OnGC(releaseStream)
 	rt.classes.listener = cbind.NewClass[node.Listener](s, "socket_listener").
 		Field("port", "Port", true).

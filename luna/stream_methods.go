@@ -88,3 +88,18 @@ func releaseStream(s *node.Stream) {
 	s.Discard()
 	mgrOf(s).releaseSlot(s)
 }
+
+// setOverflow is stream.set_overflow("close" | "drop"): what a frame that
+// does not fit the send cache does: kill the stream with send_cache_full
+// (close, the default) or be dropped and counted, keeping the link (drop).
+func setOverflow(s *node.Stream, L *lua.State) int {
+	switch mode := L.ToString(1); {
+	case L.Type(1) == lua.LUA_TSTRING && mode == "close":
+		s.SetOverflowDrop(false)
+	case L.Type(1) == lua.LUA_TSTRING && mode == "drop":
+		s.SetOverflowDrop(true)
+	default:
+		raise("set_overflow: the policy must be \"close\" or \"drop\"")
+	}
+	return 0
+}

@@ -64,3 +64,9 @@ func TestUndeliverableFeedback(t *testing.T) {
 	_, port := startHub(t)
 	mustPass(t, runLuna(t, 20*time.Second, nil, script("feedback_client.lua"), port))
 }
+
+// stream.set_overflow: "drop" keeps a stream whose peer stopped reading,
+// "close" (the default) kills it with send_cache_full.
+func TestSetOverflow(t *testing.T) {
+	mustPass(t, runLuna(t, 30*time.Second, nil, script("overflow.lua")))
+}

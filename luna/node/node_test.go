@@ -281,3 +281,32 @@ func TestIdleStreamsKeepNoBuffers(t *testing.T) {
 		t.Fatalf("buffers given back %v after the traffic stopped", e)
 	}
 }
+
+// With SetOverflowDrop, a frame that does not fit the send cache is
+// dropped and counted, the stream lives, and what fits still goes out in
+// order once the peer reads again.
+func TestOverflowDropKeepsTheStream(t *testing.T) {
+	p := newPair(t, node.Config{})
+	p.s.SetOverflowDrop(true)
+	p.s.SetSendCache(4 << 10)
+	frame := nodetest.Call(make([]byte, 1000))
+	sent, dropped := 0, 0
+	for i := 0; i < 10000 && dropped < 50; i++ { // the client does not read: the socket and then the cache fill
+		if p.s.Send(frame, nil) {
+			sent++
+		} else {
+			dropped++
+		}
+		p.srv.Wait(0)
+	}
+	if dropped == 0 || p.s.Dead() {
+		t.Fatalf("sent %d, dropped %d, dead %v", sent, dropped, p.s.Dead())
+	}
+	if st := p.srv.Stats(); st.OverflowDrops != uint64(dropped) || p.s.Pending() > 4<<10 {
+		t.Fatalf("OverflowDrops %d, want %d; pending %d", st.OverflowDrops, dropped, p.s.Pending())
+	}
+	p.step(t, func() bool { return len(p.cliRec.CallsOf(p.c.Token)) == sent })
+	if p.srvRec.Has(fmt.Sprintf("failed %d send_cache_full", p.s.Token)) {
+		t.Fatal("the stream died")
+	}
+}

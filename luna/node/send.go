@@ -32,8 +32,7 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	s.node.count.bytesOut += uint64(need)
 	if s.ns == nil || s.hs != nil { // resolving, or in the handshake
 		if len(s.pre)+need > s.sendCache {
-			s.fail(ReasonSendCacheFull)
-			return false
+			return s.overflow()
 		}
 		s.pre = append(append(s.pre, hdr...), body...)
 		return true
@@ -56,7 +55,7 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	case ns.Pending() == 0 && !ns.Connecting():
 		err = ns.Writev(hdr, body)
 	default:
-		err = netpoll.ErrSendCacheFull
+		return s.overflow()
 	}
 	if err != nil {
 		s.fail(netpoll.KindOf(err).String())
@@ -102,10 +101,41 @@ func (n *Node) flushGathered() {
 	n.gathered = n.gathered[:0]
 }
 
+// overflow is a frame that does not fit the send cache: dropped (and
+// counted) when the stream drops on overflow, else the stream dies of
+// send_cache_full. Either way Send reports false.
+func (s *Stream) overflow() bool {
+	if s.dropOverflow {
+		s.node.count.overflowDrops++
+		return false
+	}
+	s.fail(ReasonSendCacheFull)
+	return false
+}
+
+// SetOverflowDrop makes a frame that does not fit the send cache be
+// dropped, keeping the stream (drop), instead of killing the stream with
+// send_cache_full (the reference's rule, and the default).
+func (s *Stream) SetOverflowDrop(drop bool) { s.dropOverflow = drop }
+
 // flushGathered writes the frames gathered for this stream with one
-// writev; what the socket does not take is copied into the send cache.
+// writev; what the socket does not take is copied into the send cache. A
+// stream that drops on overflow, with more gathered than its cache takes,
+// sends them one by one instead, so that only the frames that do not fit
+// are dropped.
 func (s *Stream) flushGathered() {
 	if len(s.gatherIov) == 0 {
+		return
+	}
+	if s.dropOverflow && !s.Dead() && gatheredBytes(s.gatherIov) > s.ns.SendSpace() {
+		iov := s.gatherIov
+		s.gatherIov = iov[len(iov):] // empty: Send must not flush these again
+		for i := 0; i+1 < len(iov); i += 2 {
+			s.Send(iov[i], iov[i+1])
+		}
+		clear(iov)
+		s.gatherIov = iov[:0]
+		s.gatherHdr = s.gatherHdr[:0]
 		return
 	}
 	if !s.Dead() {
@@ -116,6 +146,14 @@ func (s *Stream) flushGathered() {
 	clear(s.gatherIov)
 	s.gatherIov = s.gatherIov[:0]
 	s.gatherHdr = s.gatherHdr[:0]
+}
+
+func gatheredBytes(iov [][]byte) int {
+	n := 0
+	for _, b := range iov {
+		n += len(b)
+	}
+	return n
 }
 
 // Flush writes queued bytes without blocking; a socket error kills the

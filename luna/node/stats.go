@@ -10,14 +10,15 @@ import (
 // on the node's thread; Stats copies them for whoever asks on that thread
 // (the admin endpoint hands its scrape to the loop).
 type counters struct {
-	accepted  uint64
-	refused   uint64 // over MaxConn
-	errors    map[string]uint64
-	bytesIn   uint64
-	bytesOut  uint64 // handed to the socket layer (written or queued)
-	framesIn  uint64 // frames received (NoteCalls)
-	framesOut uint64
-	busy      time.Duration // in Wait, not blocked in the poll
+	accepted      uint64
+	refused       uint64 // over MaxConn
+	errors        map[string]uint64
+	bytesIn       uint64
+	bytesOut      uint64 // handed to the socket layer (written or queued)
+	framesIn      uint64 // frames received (NoteCalls)
+	overflowDrops uint64 // frames dropped because a send cache was full (SetOverflowDrop)
+	framesOut     uint64
+	busy          time.Duration // in Wait, not blocked in the poll
 }
 
 // Stats is a copy of a node's counters and gauges.
@@ -32,6 +33,7 @@ type Stats struct {
 	FramesIn           uint64            // frames received: calls, forwards, dropped
 	Dropped            map[string]uint64 // received frames dropped, by kind (Drop*)
 	SendQueue          int               // bytes waiting to be written, all streams
+	OverflowDrops      uint64            // frames dropped on a full send cache (SetOverflowDrop)
 	Busy               time.Duration
 }
 
@@ -82,6 +84,7 @@ func (n *Node) Stats() Stats {
 		StreamErrors: map[string]uint64{}, AuthFailures: map[string]uint64{},
 		BytesIn: n.count.bytesIn, BytesOut: n.count.bytesOut, FramesOut: n.count.framesOut,
 		FramesIn: n.count.framesIn, Dropped: map[string]uint64{}, Busy: n.count.busy,
+		OverflowDrops: n.count.overflowDrops,
 	}
 	for k, v := range n.drops.byKind {
 		st.Dropped[k] = v

@@ -34,6 +34,9 @@ type Stream struct {
 	born      int64      // unix nanoseconds of Connect or the accept
 	framesIn  uint64     // frames received: the handler's calls (NoteCalls) and the node's own
 	framesOut uint64     // frames sent
+	// dropOverflow: a frame that does not fit the send cache is dropped,
+	// not fatal (SetOverflowDrop)
+	dropOverflow bool
 }
 
 // Dead reports whether the stream was closed or failed.

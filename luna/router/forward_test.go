@@ -161,3 +161,33 @@ func TestForwardFeedback(t *testing.T) {
 		t.Errorf("Undeliverable %v", f.fwd.Undeliverable)
 	}
 }
+
+// A target that stops reading, with its router stream set to drop on
+// overflow: its frames beyond the send cache are dropped and counted, its
+// link stays, and a broadcast's other target still gets every frame.
+func TestForwardToAStalledTargetDrops(t *testing.T) {
+	f := newFixture(t)
+	sender, _ := f.peer(t)
+	fast, sFast := f.peer(t)
+	_, sSlow := f.peer(t) // never read
+	f.fwd.Routes.Set(2<<16|1, sFast.Token)
+	f.fwd.Routes.Set(2<<16|2, sSlow.Token)
+	sSlow.SetOverflowDrop(true)
+	sSlow.SetSendCache(16 << 10)
+	const n, chunk = 3000, 50
+	body := strings.Repeat("x", 4000) // 12 MB in all: more than the stalled socket buffers hold
+	frame := forward(wire.ForwardBroadcast, 2, 0, body)
+	for sent := 0; sent < n; sent += chunk { // paced by the fast target, as a windowed sender is
+		sender.Write(bytes.Repeat(frame, chunk))
+		if got := f.readCalls(t, fast, chunk); len(got) != chunk {
+			t.Fatalf("the fast target got %d of the %d frames after %d", len(got), chunk, sent)
+		}
+	}
+	if sSlow.Dead() || sSlow.Pending() > 16<<10 {
+		t.Fatalf("stalled target: dead %v, pending %d (cache 16 KiB)", sSlow.Dead(), sSlow.Pending())
+	}
+	if st := f.n.Stats(); st.OverflowDrops == 0 {
+		t.Fatal("no frame counted as dropped")
+	}
+	t.Logf("dropped %d of %d frames for the stalled target; %d bytes queued for it (cache 16 KiB)", f.n.Stats().OverflowDrops, n, sSlow.Pending())
+}

@@ -7,6 +7,7 @@
 --   ("master", group, id)   mgr.master(group, token that registered id), 0 clears
 --   ("hash_mode", group, m) mgr.hash_mode(group, m)
 --   ("forward_error", on)   mgr.forward_error(on)
+--   ("overflow", id, how)   the stream that registered id: set_overflow(how), set_send_cache(16384)
 --   ("ping", x)             reply ("pong", x) (everything sent before it is handled)
 io.stdout:setvbuf("line")
 local max_conn = math.tointeger(tonumber(arg[1] or "64"))
@@ -34,6 +35,11 @@ function main()
                 mgr.hash_mode(a, b)
             elseif name == "forward_error" then
                 mgr.forward_error(a)
+            elseif name == "overflow" then
+                local t = streams[tokens[a]]
+                t.set_overflow(b)
+                t.set_send_cache(16384)
+                s.call("overflow_set", a)
             elseif name == "ping" then
                 s.call("pong", a)
             else

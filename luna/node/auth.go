@@ -261,7 +261,7 @@ func (s *Stream) startHandshake(dialer bool) {
 	hs, hello := newHandshake(s.node.keys, dialer)
 	s.hs = hs
 	if !dialer {
-		s.hsBy = time.Now().Add(handshakeTimeout)
+		s.hsBy = s.node.now().add(handshakeTimeout)
 		s.retime()
 	}
 	if err := s.ns.Append(hello); err != nil {
@@ -295,7 +295,7 @@ func (s *Stream) handshakeStep() bool {
 	if !done {
 		return false
 	}
-	s.hs, s.hsBy = nil, time.Time{}
+	s.hs, s.hsBy = nil, 0
 	s.retime()
 	if l := s.admitter; l != nil {
 		l.accepted(s)

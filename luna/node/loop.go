@@ -151,10 +151,10 @@ func (n *Node) pollTimeout(ms int64) int {
 	if len(n.failed) > 0 {
 		return 0
 	}
-	now := time.Now()
+	now := n.now()
 	next := ms
 	for s := range n.timed {
-		left := s.deadline().Sub(now).Milliseconds() + 1
+		left := int64(time.Duration(s.deadline()-now)/time.Millisecond) + 1
 		if next < 0 || left < next {
 			next = max(left, 0)
 		}
@@ -164,21 +164,23 @@ func (n *Node) pollTimeout(ms int64) int {
 
 // expireTimeouts kills the streams whose deadline passed: "timeout" when no
 // frame came within SetTimeout, "frame_timeout" when a frame was started
-// but not finished within the frame timeout.
+// but not finished within the frame timeout, auth_failed when the
+// handshake did not end in time.
 func (n *Node) expireTimeouts() {
 	if len(n.timed) == 0 {
 		return
 	}
-	now := time.Now()
+	now := n.now()
 	for s := range n.timed {
-		if now.Before(s.deadline()) {
+		if now < s.deadline() {
 			continue
 		}
-		if s.hs != nil && !now.Before(s.hsBy) {
+		switch {
+		case s.hs != nil && now >= s.hsBy:
 			s.authFail(errAuthTimeout)
-		} else if s.timeout > 0 && !now.Before(s.lastRecv.Add(time.Duration(s.timeout)*time.Millisecond)) {
+		case s.timeout > 0 && now >= s.lastRecv.add(time.Duration(s.timeout)*time.Millisecond):
 			s.fail(ReasonTimeout)
-		} else {
+		default:
 			s.fail(ReasonFrameTimeout)
 		}
 	}

@@ -68,6 +68,7 @@ type Node struct {
 	busy       bool // the last poll returned events: spin before blocking
 	spin       spinner
 	lastTrim   time.Time // of trimIdle
+	epoch      time.Time // of the streams' clock (mono)
 	closed     bool
 }
 
@@ -94,6 +95,7 @@ func New(cfg Config) (*Node, error) {
 		events:     make([]netpoll.Event, eventBatch),
 		timed:      map[*Stream]struct{}{},
 		frameLimit: cfg.FrameTimeout,
+		epoch:      time.Now().Add(-time.Second),
 	}
 	if n.frameLimit <= 0 {
 		n.frameLimit = 10 * time.Second
@@ -207,7 +209,7 @@ func (n *Node) newUncounted(ip string) *Stream {
 		sendCache: wire.DefaultCache,
 		recvCache: wire.DefaultCache,
 		timeout:   -1,
-		born:      time.Now().UnixNano(),
+		born:      n.now(),
 	}
 	n.streams[s.Token] = s
 	return s

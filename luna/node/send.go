@@ -1,8 +1,6 @@
 package node
 
 import (
-	"time"
-
 	"github.com/luna-go/luna/luna/wire"
 	"github.com/luna-go/luna/netpoll"
 )
@@ -31,7 +29,7 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	s.node.count.framesOut++
 	s.node.count.bytesOut += uint64(need)
 	if s.ns == nil || s.hs != nil { // resolving, or in the handshake
-		if len(s.pre)+need > s.sendCache {
+		if len(s.pre)+need > int(s.sendCache) {
 			return s.overflow()
 		}
 		s.pre = append(append(s.pre, hdr...), body...)
@@ -77,7 +75,11 @@ func (s *Stream) Gather(hdr, body []byte) {
 	if s.Dead() {
 		return
 	}
-	if len(s.gatherIov) == 0 {
+	if s.g == nil {
+		s.g = &gathering{}
+	}
+	g := s.g
+	if len(g.iov) == 0 {
 		if s.ns == nil || s.hs != nil || s.ns.Connecting() || s.ns.Pending() > 0 {
 			s.Send(hdr, body)
 			return
@@ -87,9 +89,9 @@ func (s *Stream) Gather(hdr, body []byte) {
 	s.framesOut++
 	s.node.count.framesOut++
 	s.node.count.bytesOut += uint64(len(hdr) + len(body))
-	start := len(s.gatherHdr)
-	s.gatherHdr = append(s.gatherHdr, hdr...)
-	s.gatherIov = append(s.gatherIov, s.gatherHdr[start:], body)
+	start := len(g.hdr)
+	g.hdr = append(g.hdr, hdr...)
+	g.iov = append(g.iov, g.hdr[start:], body)
 }
 
 // flushGathered writes every stream's gathered frames.
@@ -124,28 +126,26 @@ func (s *Stream) SetOverflowDrop(drop bool) { s.dropOverflow = drop }
 // sends them one by one instead, so that only the frames that do not fit
 // are dropped.
 func (s *Stream) flushGathered() {
-	if len(s.gatherIov) == 0 {
+	g := s.g
+	if g == nil || len(g.iov) == 0 {
 		return
 	}
-	if s.dropOverflow && !s.Dead() && gatheredBytes(s.gatherIov) > s.ns.SendSpace() {
-		iov := s.gatherIov
-		s.gatherIov = iov[len(iov):] // empty: Send must not flush these again
+	iov := g.iov
+	g.iov = iov[len(iov):] // empty while they are written: Send must not flush them again
+	switch {
+	case s.Dead():
+	case s.dropOverflow && gatheredBytes(iov) > s.ns.SendSpace():
 		for i := 0; i+1 < len(iov); i += 2 {
 			s.Send(iov[i], iov[i+1])
 		}
-		clear(iov)
-		s.gatherIov = iov[:0]
-		s.gatherHdr = s.gatherHdr[:0]
-		return
-	}
-	if !s.Dead() {
-		if err := s.ns.Writev(s.gatherIov...); err != nil {
+	default:
+		if err := s.ns.Writev(iov...); err != nil {
 			s.fail(netpoll.KindOf(err).String())
 		}
 	}
-	clear(s.gatherIov)
-	s.gatherIov = s.gatherIov[:0]
-	s.gatherHdr = s.gatherHdr[:0]
+	clear(iov)
+	g.iov = iov[:0]
+	g.hdr = g.hdr[:0]
 }
 
 func gatheredBytes(iov [][]byte) int {
@@ -236,9 +236,9 @@ const maxCache = 1 << 30
 // 0 < bytes <= 1 GiB).
 func (s *Stream) SetSendCache(bytes int64) {
 	if bytes > 0 && bytes <= maxCache {
-		s.sendCache = int(bytes)
+		s.sendCache = int32(bytes)
 		if s.ns != nil {
-			s.ns.SetSendCache(s.sendCache)
+			s.ns.SetSendCache(int(s.sendCache))
 		}
 	}
 }
@@ -247,9 +247,9 @@ func (s *Stream) SetSendCache(bytes int64) {
 // (ignored unless 0 < bytes <= 1 GiB).
 func (s *Stream) SetRecvCache(bytes int64) {
 	if bytes > 0 && bytes <= maxCache {
-		s.recvCache = int(bytes)
+		s.recvCache = int32(bytes)
 		if s.ns != nil {
-			s.ns.SetRecvCache(wire.FrameBufferSize(s.recvCache))
+			s.ns.SetRecvCache(wire.FrameBufferSize(int(s.recvCache)))
 		}
 	}
 }
@@ -262,7 +262,7 @@ func (s *Stream) SetTimeout(ms int64) {
 	}
 	s.timeout = ms
 	if ms > 0 {
-		s.lastRecv = time.Now()
+		s.lastRecv = s.node.now()
 	}
 	s.retime()
 }

@@ -57,7 +57,7 @@ type StreamInfo struct {
 
 // StreamInfos describes every stream of the node, by token.
 func (n *Node) StreamInfos() []StreamInfo {
-	now := time.Now().UnixNano()
+	now := n.now()
 	out := make([]StreamInfo, 0, len(n.streams))
 	for _, s := range n.streams {
 		state := "open"
@@ -69,7 +69,7 @@ func (n *Node) StreamInfos() []StreamInfo {
 		case s.hs != nil:
 			state = "handshake"
 		}
-		out = append(out, StreamInfo{Token: s.Token, IP: s.IP, State: state, AgeSecs: float64(now-s.born) / 1e9,
+		out = append(out, StreamInfo{Token: s.Token, IP: s.IP, State: state, AgeSecs: time.Duration(now - s.born).Seconds(),
 			Queued: s.Pending(), FramesIn: s.framesIn, FramesOut: s.framesOut})
 	}
 	slices.SortFunc(out, func(a, b StreamInfo) int { return cmp.Compare(a.Token, b.Token) })

@@ -11,33 +11,52 @@ import (
 
 // Stream is one connection, dialled (Connect) or accepted. IP and Token
 // are read-only.
+//
+// A node keeps thousands of these: fields are ordered and sized to keep
+// it small (idle memory per connection), and what only a router target
+// needs lives behind g.
 type Stream struct {
 	node      *Node
 	ns        *netpoll.Stream // nil while the name is being resolved
 	IP        string
-	Token     uint32
-	sendCache int
-	recvCache int
-	timeout   int64 // ms without a frame before "timeout"; -1 = never
-	lastRecv  time.Time
-	partial   time.Time // when the receive buffer last went from empty to holding part of a frame
-	resolving bool
-	pre       []byte     // frames sent while the name is being resolved
-	dirty     bool       // queued in node.dirty
-	closed    int32      // 1 once closed or failed: no more callbacks (DeadFlag)
-	gatherIov [][]byte   // gathered frames waiting for one writev: header, body, ...
-	gatherHdr []byte     // the headers gatherIov points into
+	pre       []byte     // frames sent while the name is resolved or the handshake runs
+	g         *gathering // frames gathered for one writev (Gather); nil until the first
 	hs        *handshake // the cluster handshake, until it completes
-	hsBy      time.Time  // when the handshake must be done
 	admitter  *Listener  // accepted, in the handshake: the handler does not know the stream yet
-	heard     bool       // the first bytes arrived and were not a handshake
-	born      int64      // unix nanoseconds of Connect or the accept
-	framesIn  uint64     // frames received: the handler's calls (NoteCalls) and the node's own
-	framesOut uint64     // frames sent
+	timeout   int64      // ms without a frame before "timeout"; -1 = never
+	lastRecv  mono
+	partial   mono   // when the receive buffer last went from empty to holding part of a frame
+	hsBy      mono   // when the handshake must be done
+	born      mono   // Connect or the accept
+	framesIn  uint64 // frames received: the handler's calls (NoteCalls) and the node's own
+	framesOut uint64 // frames sent
+	Token     uint32
+	sendCache int32
+	recvCache int32
+	closed    int32 // 1 once closed or failed: no more callbacks (DeadFlag)
+	resolving bool
+	dirty     bool // queued in node.dirty
+	heard     bool // the first bytes arrived and were not a handshake
 	// dropOverflow: a frame that does not fit the send cache is dropped,
 	// not fatal (SetOverflowDrop)
 	dropOverflow bool
 }
+
+// gathering is what Gather keeps for a stream between a read and its
+// writev: header, body, header, body, ... and the headers' bytes.
+type gathering struct {
+	iov [][]byte
+	hdr []byte
+}
+
+// mono is a point of the node's monotonic clock, in nanoseconds since
+// its epoch; 0 is "unset".
+type mono int64
+
+// now is the node's clock now (never 0: the epoch is a second back).
+func (n *Node) now() mono { return mono(time.Since(n.epoch)) }
+
+func (m mono) add(d time.Duration) mono { return m + mono(d) }
 
 // Dead reports whether the stream was closed or failed.
 func (s *Stream) Dead() bool { return s.closed != 0 }
@@ -51,7 +70,7 @@ func (s *Stream) DeadFlag() *int32 { return &s.closed }
 func (s *Stream) Node() *Node { return s.node }
 
 // RecvCache is the largest frame the stream accepts, header included.
-func (s *Stream) RecvCache() int { return s.recvCache }
+func (s *Stream) RecvCache() int { return int(s.recvCache) }
 
 // BufferBytes is the memory the stream's socket buffers hold; an idle
 // stream holds none.
@@ -87,9 +106,9 @@ func (s *Stream) dial(addr netip.Addr, port int) {
 // attach adopts a netpoll stream (dialled or accepted) and registers it.
 func (s *Stream) attach(ns *netpoll.Stream) {
 	s.ns = ns
-	ns.SetRecvCache(wire.FrameBufferSize(s.recvCache))
-	ns.SetSendCache(s.sendCache)
-	s.lastRecv = time.Now()
+	ns.SetRecvCache(wire.FrameBufferSize(int(s.recvCache)))
+	ns.SetSendCache(int(s.sendCache))
+	s.lastRecv = s.node.now()
 	if err := ns.Register(s.node.poller, s); err != nil {
 		s.fail(ReasonConnectFailed)
 	}
@@ -108,10 +127,10 @@ func (s *Stream) handle(ready netpoll.Ready) {
 			s.fail(ReasonConnectFailed)
 			return
 		}
-		s.lastRecv = time.Now()
+		s.lastRecv = s.node.now()
 		s.node.markDirty(s)
 		if s.hs != nil {
-			s.hsBy = s.lastRecv.Add(handshakeTimeout) // from the connect, not the dial
+			s.hsBy = s.lastRecv.add(handshakeTimeout) // from the connect, not the dial
 			s.retime()
 		} else {
 			s.node.h.Connected(s)
@@ -152,7 +171,7 @@ func (s *Stream) receive() {
 		if len(buf) == 0 {
 			break
 		}
-		hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+		hl, pl, status := wire.ParseFrame(buf, int(s.recvCache))
 		// a complete frame whose message id begins 00 (or 80, a
 		// non-canonical 0) may start a run of calls: the handler takes it;
 		// anything else stays here, so a router's forward frames cost the
@@ -193,7 +212,7 @@ func (s *Stream) calls(buf []byte) bool {
 		return false
 	}
 	if consumed > 0 {
-		s.lastRecv = time.Now()
+		s.lastRecv = s.node.now()
 	}
 	s.ns.Consume(consumed)
 	switch stop {
@@ -203,7 +222,7 @@ func (s *Stream) calls(buf []byte) bool {
 		return false
 	case CallsOther: // the frame the handler stopped at is the node's
 		buf = s.ns.Buffered()
-		hl, pl, status := wire.ParseFrame(buf, s.recvCache)
+		hl, pl, status := wire.ParseFrame(buf, int(s.recvCache))
 		return s.frameAt(buf, hl, pl, status)
 	}
 	return true // CallsRaised: the run goes on
@@ -214,10 +233,10 @@ func (s *Stream) calls(buf []byte) bool {
 // HTTP request or a slow drip would otherwise hold the stream forever).
 func (s *Stream) trackPartial(pending bool) {
 	switch {
-	case pending && s.partial.IsZero():
-		s.partial = time.Now()
-	case !pending && !s.partial.IsZero():
-		s.partial = time.Time{}
+	case pending && s.partial == 0:
+		s.partial = s.node.now()
+	case !pending && s.partial != 0:
+		s.partial = 0
 	default:
 		return
 	}
@@ -227,26 +246,27 @@ func (s *Stream) trackPartial(pending bool) {
 // retime puts the stream in the node's timed set exactly while it has a
 // deadline.
 func (s *Stream) retime() {
-	if s.timeout > 0 || !s.partial.IsZero() || (s.hs != nil && !s.hsBy.IsZero()) {
+	if s.timeout > 0 || s.partial != 0 || (s.hs != nil && s.hsBy != 0) {
 		s.node.timed[s] = struct{}{}
 	} else {
 		delete(s.node.timed, s)
 	}
 }
 
-// deadline is when the stream dies unless a frame arrives (SetTimeout) or
-// the partial frame completes (frame timeout), whichever comes first.
-func (s *Stream) deadline() time.Time {
-	var d time.Time
+// deadline is when the stream dies unless a frame arrives (SetTimeout),
+// the partial frame completes (frame timeout) or the handshake ends,
+// whichever comes first; 0 when none applies.
+func (s *Stream) deadline() mono {
+	var d mono
 	if s.timeout > 0 {
-		d = s.lastRecv.Add(time.Duration(s.timeout) * time.Millisecond)
+		d = s.lastRecv.add(time.Duration(s.timeout) * time.Millisecond)
 	}
-	if !s.partial.IsZero() {
-		if p := s.partial.Add(s.node.frameLimit); d.IsZero() || p.Before(d) {
+	if s.partial != 0 {
+		if p := s.partial.add(s.node.frameLimit); d == 0 || p < d {
 			d = p
 		}
 	}
-	if s.hs != nil && !s.hsBy.IsZero() && (d.IsZero() || s.hsBy.Before(d)) { // a dialer's starts once connected
+	if s.hs != nil && s.hsBy != 0 && (d == 0 || s.hsBy < d) { // a dialer's starts once connected
 		d = s.hsBy
 	}
 	return d
@@ -267,7 +287,7 @@ func (s *Stream) frameAt(buf []byte, hl, pl int, status wire.FrameStatus) bool {
 		s.fail(ReasonInvalidFrame)
 		return false
 	}
-	s.lastRecv = time.Now()
+	s.lastRecv = s.node.now()
 	s.frame(buf[hl : hl+pl])
 	if s.Dead() {
 		return false

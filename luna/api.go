@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/luna-go/luna/luna/admin"
+	"github.com/luna-go/luna/scripts"
 )
 
 // install fills the global luna table with the runtime's Go functions and
@@ -30,6 +31,7 @@ func (rt *Runtime) install() error {
 		{"_report_error", rt.reportLuaError},
 		{"_exit_drain", rt.exitDrain},
 		{"_note_reload", rt.noteReload},
+		{"_rpc_loaded", rt.rpcLoaded},
 	}
 	for _, f := range funcs {
 		if err := rt.cb.PushFunction(f.fn); err != nil {
@@ -59,6 +61,8 @@ func (rt *Runtime) install() error {
 		L.SetField(-2, f.name)
 	}
 	L.SetField(-2, "metrics")
+	L.PushString(scripts.RPC)
+	L.SetField(-2, "_rpc_source")
 	rt.cb.PushObjectsTable()
 	L.SetField(-2, "objects")
 	L.NewTable()

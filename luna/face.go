@@ -42,4 +42,9 @@ func (m *socketMgr) AfterWait() {
 	rt.errlog.flush(false)
 	rt.payNative()
 	rt.adminTurn()
+	if rt.rpcTick {
+		if err := rt.cb.CallField("luna", "_rpc_tick", nil); err != nil {
+			rt.reportError("luna.rpc", 0, err)
+		}
+	}
 }

@@ -130,6 +130,9 @@ type Runtime struct {
 	// clusterKeys are what every new manager starts with
 	// (LUNA_CLUSTER_KEY_FILE); nil: the plain wire.
 	clusterKeys [][]byte
+	// rpcTick: luna.rpc is loaded, and its deadlines are checked after
+	// every wait.
+	rpcTick bool
 	// started is when the runtime was made (the status page's uptime).
 	started time.Time
 	// lastMgr numbers the managers (socketMgr.id).

@@ -10,3 +10,8 @@ import _ "embed"
 //
 //go:embed luna.lua
 var Bootstrap string
+
+// RPC is rpc.lua, the module require("luna.rpc") loads from the binary.
+//
+//go:embed rpc.lua
+var RPC string

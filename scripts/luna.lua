@@ -96,6 +96,11 @@ function luna._eval(code)
     return true, r.n - 1, table.concat(out, "\0")
 end
 
+-- require("luna.rpc") loads the module shipped in the binary (rpc.lua).
+package.preload["luna.rpc"] = function()
+    return assert(load(luna._rpc_source, "=luna/rpc.lua"))()
+end
+
 -- luna.try_reload(): reload every imported file whose mtime changed.
 function luna.try_reload()
     for _, record in pairs(luna.files) do

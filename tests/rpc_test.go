@@ -1,0 +1,44 @@
+package tests
+
+import (
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func startRPCServer(t *testing.T) (*proc, string) {
+	t.Helper()
+	p := startLuna(t, nil, script("rpc_server.lua"))
+	return p, strings.TrimPrefix(p.waitLine("READY ", 10*time.Second), "READY ")
+}
+
+// luna.rpc between two processes: replies, raised errors, a missing
+// handler, plain calls beside rpc on both ends, a timeout.
+func TestRPCRequests(t *testing.T) {
+	_, port := startRPCServer(t)
+	mustPass(t, runLuna(t, 30*time.Second, nil, script("rpc_client.lua"), port))
+}
+
+// A callee killed with -9 fails every pending request at once with
+// connection_lost, well before its deadline.
+func TestRPCCalleeKilled(t *testing.T) {
+	srv, port := startRPCServer(t)
+	cli := startLuna(t, nil, script("rpc_client.lua"), port, "lost")
+	cli.waitLine("PENDING 10", 10*time.Second)
+	srv.cmd.Process.Signal(syscall.SIGKILL)
+	if code := cli.wait(20 * time.Second); code != 0 || !strings.Contains(cli.output(), "PASS") || strings.Contains(cli.output(), "FAIL") {
+		t.Fatalf("exit %d:\n%s", code, cli.output())
+	}
+}
+
+// Requests forwarded through a router reach the callee by service id and
+// their replies come back forwarded to the requester's; a request to a
+// service nobody registered fails with "undeliverable" (the router's
+// feedback), not at its deadline.
+func TestRPCThroughARouter(t *testing.T) {
+	_, port := startHub(t)
+	callee := startLuna(t, nil, script("rpc_service.lua"), port, "131074")
+	callee.waitLine("REGISTERED 131074", 10*time.Second)
+	mustPass(t, runLuna(t, 30*time.Second, nil, script("rpc_service.lua"), port, "131073", "131074"))
+}

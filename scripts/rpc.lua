@@ -9,7 +9,9 @@
 --   rpc.forward_master(stream, group, ...), rpc.forward_random(stream, group, ...),
 --   rpc.forward_hash(stream, group, key, ...)   (the same tail)
 --   rpc.handle(msg, fn)     fn(args...) returns the reply's values; raising
---                           replies false, the error
+--                           replies false, the error; fn may instead call
+--                           rpc.defer() and answer later through the reply
+--                           function it returns: reply(ok, values...)
 --   rpc.attach(stream)      the stream carries rpc both ways (see below)
 --   rpc.identity(id)        this process's service id: where replies to
 --                           forwarded requests are forwarded back to
@@ -118,21 +120,40 @@ function rpc.identity(id) self_id = id end
 
 function rpc.pending() return count end
 
+local deferring = nil -- the reply function of the handler running now
+
+-- rpc.defer(), inside a handler: the handler's return values are not the
+-- reply; the function returned sends it later, once.
+function rpc.defer()
+    local reply = deferring
+    if not reply then error("rpc.defer: only inside a handler", 2) end
+    deferring = nil
+    return reply
+end
+
 -- serve answers a request that arrived on stream.
 local function serve(stream, id, reply_to, msg, ...)
+    local sent = false
+    local function reply(...)
+        if sent then return end
+        sent = true
+        if reply_to == 0 then
+            stream.call(REP, id, ...)
+        else
+            stream.forward_target(reply_to, REP, id, ...)
+        end
+    end
     local fn = handlers[msg]
-    local out
-    if not fn then
-        out = table.pack(false, "no handler for " .. tostring(msg))
-    else
-        out = table.pack(xpcall(fn, traceback, ...))
-        if not out[1] then out = table.pack(false, tostring(out[2]):match("^[^\n]*")) end
+    if not fn then return reply(false, "no handler for " .. tostring(msg)) end
+    local outer = deferring
+    deferring = reply
+    local out = table.pack(xpcall(fn, traceback, ...))
+    local deferred = deferring == nil
+    deferring = outer
+    if not out[1] then
+        return reply(false, tostring(out[2]):match("^[^\n]*"))
     end
-    if reply_to == 0 then
-        stream.call(REP, id, table.unpack(out, 1, out.n))
-    else
-        stream.forward_target(reply_to, REP, id, table.unpack(out, 1, out.n))
-    end
+    if not deferred then reply(true, table.unpack(out, 2, out.n)) end
 end
 
 -- handled takes a call if it is rpc traffic, and says whether it was.

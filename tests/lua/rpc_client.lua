@@ -1,6 +1,6 @@
 -- rpc_client.lua PORT [lost]: luna.rpc against rpc_server.lua at PORT.
--- Checks replies, errors, a missing handler, a plain call beside rpc, a
--- timeout. With "lost": sends 10 requests the server cannot answer in
+-- Checks replies, a deferred reply, errors, a missing handler, a plain
+-- call beside rpc, a timeout. With "lost": sends 10 requests the server cannot answer in
 -- time, prints "PENDING 10" and waits for the server to be killed: every
 -- request must fail with connection_lost before its deadline.
 io.stdout:setvbuf("line")
@@ -38,8 +38,11 @@ function main()
     rpc.request(s, "add", 2, 3, function(...) got.add = table.pack(...) end, 2000)
     rpc.request(s, "fail", function(...) got.fail = table.pack(...) end, 2000)
     rpc.request(s, "nothing", function(...) got.none = table.pack(...) end, 2000)
+    rpc.request(s, "later", 21, function(...) got.later = table.pack(...) end, 2000)
     s.call("plain", 7)
-    check(wait_for(function() return got.add and got.fail and got.none and plain end, 5000), "no answers")
+    check(wait_for(function() return got.add and got.fail and got.none and got.later and plain end, 5000), "no answers")
+    check(got.later and got.later[1] == true and got.later[2] == 42 and got.later.n == 2,
+        "later: " .. tostring(got.later and got.later[2]))
     check(got.add[1] == true and got.add[2] == 5, "add: " .. tostring(got.add[1]) .. " " .. tostring(got.add[2]))
     check(got.fail[1] == false and tostring(got.fail[2]):find("nope"), "fail: " .. tostring(got.fail[2]))
     check(got.none[1] == false and got.none[2] == "no handler for nothing", "none: " .. tostring(got.none[2]))

@@ -94,7 +94,13 @@ type proc struct {
 // test ends if it is still running.
 func startLuna(t *testing.T, env []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(lunaBin, args...)
+	return startBinary(t, lunaBin, env, args...)
+}
+
+// startBinary is startLuna with another binary (the C++ luna, say).
+func startBinary(t *testing.T, bin string, env []string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,4 +42,21 @@ func TestRPCThroughARouter(t *testing.T) {
 	callee := startLuna(t, nil, script("rpc_service.lua"), port, "131074")
 	callee.waitLine("REGISTERED 131074", 10*time.Second)
 	mustPass(t, runLuna(t, 30*time.Second, nil, script("rpc_service.lua"), port, "131073", "131074"))
+}
+
+// A C++ luna router between our processes carries luna.rpc: the request
+// and its forwarded reply are plain frames to it. Runs where LUNA_REF
+// names a C++ luna binary (built outside the repo; see README).
+func TestRPCThroughACPPRouter(t *testing.T) {
+	ref := os.Getenv("LUNA_REF")
+	if ref == "" {
+		t.Skip("LUNA_REF is not set: no C++ luna binary to route with")
+	}
+	port := freePort(t)
+	router := startBinary(t, ref, []string{"PORT=" + port}, script("min_router.lua"))
+	router.waitLine("READY", 10*time.Second)
+	callee := startLuna(t, nil, script("rpc_service.lua"), port, "131074")
+	callee.waitLine("REGISTERED 131074", 10*time.Second)
+	r := runLuna(t, 30*time.Second, nil, script("rpc_service.lua"), port, "131073", "131074", "no-feedback")
+	mustPass(t, r)
 }

@@ -33,6 +33,17 @@ func TestRPCCalleeKilled(t *testing.T) {
 	}
 }
 
+// Two routers, both services registered on each: a request through each
+// router is answered through the same one.
+func TestRPCAcrossTwoRouters(t *testing.T) {
+	_, port1 := startHub(t)
+	_, port2 := startHub(t)
+	ports := port1 + "," + port2
+	callee := startLuna(t, nil, script("rpc_service.lua"), ports, "131074")
+	callee.waitLine("REGISTERED 131074", 10*time.Second)
+	mustPass(t, runLuna(t, 30*time.Second, nil, script("rpc_service.lua"), ports, "131073", "131074"))
+}
+
 // Requests forwarded through a router reach the callee by service id and
 // their replies come back forwarded to the requester's; a request to a
 // service nobody registered fails with "undeliverable" (the router's

@@ -20,7 +20,7 @@ func chromium(t *testing.T, url string, budget time.Duration, flags ...string) s
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
 		"--user-data-dir=" + t.TempDir(), "--virtual-time-budget=" + strconv.Itoa(int(budget.Milliseconds()))}, flags...)
 	out, err := exec.CommandContext(ctx, bin, append(args, url)...).Output()
 	if err != nil {

@@ -5,6 +5,8 @@
 --       when collected) and hands it to on_stream to set its callbacks
 --   connect(mgr, port [, ms]) -> a stream connected to 127.0.0.1:port,
 --       waiting up to ms (5000) milliseconds; raises "not connected"
+--   wait_for(mgr, cond, ms) -> runs mgr.wait until cond() holds, ms pass or
+--       SIGTERM arrives; cond()
 local kit = {}
 
 function kit.serve(mgr, on_stream)
@@ -25,6 +27,12 @@ function kit.connect(mgr, port, ms)
     while not up and luna.get_time_ms() < deadline do mgr.wait(10) end
     assert(up, "not connected")
     return s
+end
+
+function kit.wait_for(mgr, cond, ms)
+    local stop = luna.get_time_ms() + ms
+    while not cond() and not luna.get_guit_signal() and luna.get_time_ms() < stop do mgr.wait(5) end
+    return cond()
 end
 
 return kit

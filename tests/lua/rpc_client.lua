@@ -14,11 +14,7 @@ function main()
     local plain
     s.on_call = function(msg, x) if msg == "plain_ack" then plain = x end end -- before attach
     rpc.attach(s)
-    local function wait_for(cond, ms)
-        local stop = luna.get_time_ms() + ms
-        while not cond() and luna.get_time_ms() < stop do mgr.wait(5) end
-        return cond()
-    end
+    local function wait_for(cond, ms) return kit.wait_for(mgr, cond, ms) end
     if arg[2] == "lost" then
         local lost, started = 0, luna.get_time_ms()
         for i = 1, 10 do

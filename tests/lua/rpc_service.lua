@@ -25,11 +25,7 @@ function main()
         routers[#routers + 1] = s
     end
     rpc.identity(id)
-    local function wait_for(cond, ms)
-        local stop = luna.get_time_ms() + ms
-        while not cond() and not luna.get_guit_signal() and luna.get_time_ms() < stop do mgr.wait(5) end
-        return cond()
-    end
+    local function wait_for(cond, ms) return kit.wait_for(mgr, cond, ms) end
     check(wait_for(function() return registered == #routers end, 5000), "not registered")
     print("REGISTERED " .. id)
     if not peer then

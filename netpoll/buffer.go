@@ -76,23 +76,70 @@ func (b *recvBuf) space() []byte {
 	return b.buf[b.w:min(len(b.buf), b.w+allowed)]
 }
 
+// sendChunk is the most the send buffer grows to in one piece. A send
+// cache larger than that (a router's link to a slow service, say) fills
+// further chunks of this size instead: what waits is then never copied to
+// make room, nor moved to a bigger buffer as it grows, and the memory held
+// is about what waits. The default send cache fits in one chunk.
+const sendChunk = 64 << 10
+
+// sendBuf holds the bytes waiting to be sent. Alone, buf (a pool buffer,
+// at its full length) holds them at buf[r:w] and takes new ones at w. Once
+// a full chunk has no room left, later bytes go into more's chunks: buf's
+// live bytes stay buf[r:w] and new ones go to the last chunk.
 type sendBuf struct {
 	buf      []byte
 	r, w     int
 	limit    int // the send cache: most bytes ever waiting
 	reserved int // length of the slice handed out by reserve
+	more     *sendChunks
 }
 
+// sendChunks are the chunks after buf. list[0] is a slot for buf[r:w], so
+// that the whole of what waits is one [][]byte for writev; the others are
+// sliced to the bytes written into them, and the last takes new bytes up to
+// its capacity.
+type sendChunks struct {
+	list [][]byte
+	n    int // bytes in list[1:]
+}
+
+func (b *sendBuf) multi() bool { return b.more != nil && len(b.more.list) > 1 }
+
+// pending is what waits, when it is in buf alone (!multi()).
 func (b *sendBuf) pending() []byte { return b.buf[b.r:b.w] }
 
-func (b *sendBuf) len() int { return b.w - b.r }
+// chunks is what waits, in order, when multi().
+func (b *sendBuf) chunks() [][]byte {
+	b.more.list[0] = b.buf[b.r:b.w]
+	return b.more.list
+}
+
+func (b *sendBuf) len() int {
+	if b.multi() {
+		return b.w - b.r + b.more.n
+	}
+	return b.w - b.r
+}
 
 func (b *sendBuf) room() int { return max(b.limit-b.len(), 0) }
 
-// drop forgets n bytes the socket has taken.
+// drop forgets n bytes the socket has taken; a chunk all sent goes back to
+// the pool and the next one takes buf's place.
 func (b *sendBuf) drop(n int) {
+	for b.multi() && n >= b.w-b.r {
+		n -= b.w - b.r
+		m := b.more
+		next := m.list[1]
+		putBuf(b.buf)
+		b.buf, b.r, b.w = next[:cap(next)], 0, len(next)
+		m.n -= len(next)
+		copy(m.list[1:], m.list[2:])
+		m.list[len(m.list)-1] = nil
+		m.list = m.list[:len(m.list)-1]
+	}
 	b.r += n
-	if b.r == b.w {
+	if b.r == b.w && !b.multi() {
 		b.r, b.w = 0, 0
 	}
 }
@@ -100,38 +147,91 @@ func (b *sendBuf) drop(n int) {
 // reserve returns n writable bytes at the tail; the caller has checked that
 // n <= room(). They become pending with commit.
 func (b *sendBuf) reserve(n int) []byte {
+	b.reserved = n
+	if b.multi() {
+		return b.tail(n)
+	}
 	if b.r == b.w {
 		b.r, b.w = 0, 0
 	}
-	if len(b.buf)-b.w < n {
-		used := b.len()
-		if b.r > 0 {
-			copy(b.buf, b.buf[b.r:b.w])
-			b.r, b.w = 0, used
-		}
-		if len(b.buf)-b.w < n {
-			size := max(min(max(2*len(b.buf), sendInitial), b.limit), used+n)
-			buf := getBuf(size)
-			copy(buf, b.buf[:b.w])
-			putBuf(b.buf)
-			b.buf = buf
-		}
+	if len(b.buf)-b.w >= n {
+		return b.buf[b.w : b.w+n]
 	}
-	b.reserved = n
+	used := b.len()
+	small := len(b.buf) < sendChunk
+	switch {
+	case len(b.buf)-used >= n && (small || b.r >= used):
+		// moving the live bytes to the front is cheap: the buffer is
+		// small, or they are no more than what was sent since they came
+		copy(b.buf, b.buf[b.r:b.w])
+	case small:
+		size := max(min(max(2*len(b.buf), sendInitial), b.limit, sendChunk), used+n)
+		buf := getBuf(size)
+		copy(buf, b.buf[b.r:b.w])
+		putBuf(b.buf)
+		b.buf = buf
+	default:
+		if b.more == nil {
+			b.more = &sendChunks{list: make([][]byte, 1, 4)}
+		}
+		return b.tail(n)
+	}
+	b.r, b.w = 0, used
 	return b.buf[b.w : b.w+n]
+}
+
+// tail returns n bytes at the end of the last chunk, starting a new chunk
+// when it has no room for them.
+func (b *sendBuf) tail(n int) []byte {
+	m := b.more
+	t := m.list[len(m.list)-1]
+	if len(m.list) == 1 || cap(t)-len(t) < n {
+		t = getBuf(max(sendChunk, n))[:0]
+		m.list = append(m.list, t)
+	}
+	return t[len(t) : len(t)+n]
 }
 
 func (b *sendBuf) commit(n int) {
 	if n < 0 || n > b.reserved {
 		panic("netpoll: Commit of more bytes than reserved")
 	}
-	b.w += n
+	if b.multi() {
+		m := b.more
+		k := len(m.list) - 1
+		m.list[k] = m.list[k][:len(m.list[k])+n]
+		m.n += n
+	} else {
+		b.w += n
+	}
 	b.reserved = 0
 }
 
 func (b *sendBuf) append(p []byte) {
 	copy(b.reserve(len(p)), p)
 	b.commit(len(p))
+}
+
+// capacity is the memory the buffer holds.
+func (b *sendBuf) capacity() int {
+	n := cap(b.buf)
+	if b.multi() {
+		for _, c := range b.more.list[1:] {
+			n += cap(c)
+		}
+	}
+	return n
+}
+
+// release gives every chunk back to the pool and empties the buffer.
+func (b *sendBuf) release() {
+	putBuf(b.buf)
+	if b.multi() {
+		for _, c := range b.more.list[1:] {
+			putBuf(c[:cap(c)])
+		}
+	}
+	*b = sendBuf{limit: b.limit}
 }
 
 // trim gives the buffer back to the pool if it holds nothing.
@@ -144,8 +244,7 @@ func (b *recvBuf) trim() {
 
 // trim gives the buffer back to the pool if nothing waits in it.
 func (b *sendBuf) trim() {
-	if b.len() == 0 && b.reserved == 0 && b.buf != nil {
-		putBuf(b.buf)
-		b.buf, b.r, b.w = nil, 0, 0
+	if b.len() == 0 && b.reserved == 0 && (b.buf != nil || b.more != nil) {
+		b.release()
 	}
 }

@@ -100,6 +100,78 @@ func TestSendBufReserveCompactsAndGrows(t *testing.T) {
 	}
 }
 
+// waiting is everything a send buffer holds, in order.
+func waiting(b *sendBuf) []byte {
+	if !b.multi() {
+		return append([]byte(nil), b.pending()...)
+	}
+	return bytes.Join(b.chunks(), nil)
+}
+
+// Against a plain byte slice as the model, random appends and drops keep
+// the same bytes in the same order, across the move from one buffer to
+// chunks and back, for caches below, at and far above one chunk; and the
+// memory held stays about what waits.
+func TestSendBufKeepsOrderAcrossChunks(t *testing.T) {
+	for _, limit := range []int{100, 65535, sendChunk + 1, 1 << 20} {
+		rng := rand.New(rand.NewPCG(uint64(limit), 2))
+		b := sendBuf{limit: limit}
+		var model []byte
+		next := byte(0)
+		for step := 0; step < 4000; step++ {
+			if rng.IntN(3) > 0 { // append, twice as often as drop: the buffer fills
+				n := min(1+rng.IntN(4096), b.room())
+				p := make([]byte, n)
+				for i := range p {
+					p[i], next = next, next+1
+				}
+				b.append(p)
+				model = append(model, p...)
+			} else {
+				n := rng.IntN(b.len() + 1)
+				b.drop(n)
+				model = model[n:]
+			}
+			if b.len() != len(model) || b.room() != max(limit-len(model), 0) {
+				t.Fatalf("limit %d step %d: len %d room %d, want %d", limit, step, b.len(), b.room(), len(model))
+			}
+			if step%97 == 0 && !bytes.Equal(waiting(&b), model) {
+				t.Fatalf("limit %d step %d: the bytes differ from what was appended", limit, step)
+			}
+			// a chunk may end up to one frame (4 KiB) short of full; the
+			// first and the last may be partly empty
+			if held, chunks := b.capacity(), b.len()/sendChunk+2; held > b.len()+chunks*4096+2*sendChunk {
+				t.Fatalf("limit %d step %d: %d bytes held for %d waiting", limit, step, held, b.len())
+			}
+		}
+		b.release()
+		if b.buf != nil || b.more != nil || b.len() != 0 || b.limit != limit {
+			t.Fatalf("limit %d: release left %d bytes, limit %d", limit, b.len(), b.limit)
+		}
+	}
+}
+
+// With a cache of many chunks, a full buffer that the socket drains a
+// little at a time takes new bytes without moving the ones that wait.
+func TestSendBufFullCacheDoesNotCopy(t *testing.T) {
+	b := sendBuf{limit: 16 * sendChunk}
+	frame := bytes.Repeat([]byte{'f'}, 1000)
+	for b.room() >= len(frame) {
+		b.append(frame)
+	}
+	if !b.multi() {
+		t.Fatal("16 chunks of cache were filled without a second chunk")
+	}
+	for i := 0; i < 1000; i++ {
+		b.drop(len(frame))
+		first := &b.chunks()[0][0]
+		b.append(frame)
+		if &b.chunks()[0][0] != first {
+			t.Fatalf("round %d: the waiting bytes were moved to make room", i)
+		}
+	}
+}
+
 func TestCommitBeyondReservePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {

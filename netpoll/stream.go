@@ -231,9 +231,8 @@ func (s *Stream) Close() error {
 	}
 	err := sysClose(s.fd)
 	s.state, s.fd = stateClosed, invalidFD
-	putBuf(s.out.buf) // the receive buffer is left to the collector: the owner may still hold slices of it
+	s.out.release() // the receive buffer is left to the collector: the owner may still hold slices of it
 	s.in = recvBuf{limit: s.in.limit}
-	s.out = sendBuf{limit: s.out.limit}
 	if err != nil {
 		return os.NewSyscallError("close", err)
 	}

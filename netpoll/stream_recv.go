@@ -65,7 +65,7 @@ func (s *Stream) Trim() {
 }
 
 // BufferBytes is the memory the stream's buffers hold (their capacity).
-func (s *Stream) BufferBytes() int { return cap(s.in.buf) + cap(s.out.buf) }
+func (s *Stream) BufferBytes() int { return cap(s.in.buf) + s.out.capacity() }
 
 // Free returns how many more bytes the receive buffer accepts:
 // RecvCache() - len(Buffered()).

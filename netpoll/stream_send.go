@@ -50,15 +50,9 @@ func (s *Stream) Writev(bufs ...[]byte) error {
 	}
 	i, off, sent := 0, 0, 0
 	for i < len(bufs) {
-		tried, n, err := s.scratch().writev(s.fd, bufs[i:], off)
+		tried, n, err := s.writevSocket(bufs[i:], off)
 		if err != nil {
-			if isInterrupted(err) {
-				continue
-			}
-			if isWouldBlock(err) {
-				break
-			}
-			return s.fail(sendError("writev", err))
+			return err
 		}
 		if tried == 0 {
 			break // only empty chunks were left
@@ -153,7 +147,13 @@ func (s *Stream) Flush() error {
 		return err
 	}
 	if s.state == stateConnected && s.out.len() > 0 {
-		n, err := s.writeSocket(s.out.pending())
+		var n int
+		var err error
+		if s.out.multi() {
+			_, n, err = s.writevSocket(s.out.chunks(), 0)
+		} else {
+			n, err = s.writeSocket(s.out.pending())
+		}
 		if err != nil {
 			return err
 		}
@@ -176,6 +176,24 @@ func (s *Stream) writeSocket(p []byte) (int, error) {
 			return 0, nil
 		}
 		return 0, s.fail(sendError("write", err))
+	}
+}
+
+// writevSocket makes one writev of bufs (the first from off): it returns
+// how many bytes it offered and how many the socket took; a full socket is
+// 0 bytes taken, not an error.
+func (s *Stream) writevSocket(bufs [][]byte, off int) (tried, n int, err error) {
+	for {
+		tried, n, err = s.scratch().writev(s.fd, bufs, off)
+		switch {
+		case err == nil:
+			return tried, n, nil
+		case isInterrupted(err):
+			continue
+		case isWouldBlock(err):
+			return tried, 0, nil
+		}
+		return tried, 0, s.fail(sendError("writev", err))
 	}
 }
 

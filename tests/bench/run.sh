@@ -7,7 +7,7 @@
 #
 #   tests/bench/run.sh [filter]      (make bench runs it after the Go benchmarks)
 #
-# filter: only cases whose "bench/case" contains it (oneway, pingpong, router/hash, ...).
+# filter: only cases whose "bench/case" contains it (oneway, pingpong, router/hash, slow, ...).
 # Environment (all optional):
 #   LUNA                the binary                                  (bin/luna of this repo)
 #   BENCH_SECS          measured seconds per case                   (3)
@@ -22,6 +22,8 @@
 #   BENCH_REF_PORT      first port for BENCH_REF's servers (it cannot listen on port 0) (23100)
 #   BENCH_FANIN_C       the kernel-floor program for fanin/*          (../shared/bench/limit/fanin.c)
 #   BENCH_CONNS         the fan-in connection counts                  ("1 100 1000 3000 10000")
+#   BENCH_SLOW_RATE     slow/*: calls a second to each service        (20000)
+#   BENCH_SLOW_CACHE    slow/*: the router's send cache per peer      (1048576)
 #   GO                  the go command, for the Go version in the header (go)
 # Exit status: 0 when every case produced a result, 1 otherwise.
 set -u
@@ -140,6 +142,7 @@ ref_of() {
         router/random) echo "350000 rate 350k/s" ;;
         router/master) echo "930000 rate 930k/s" ;;
         router/broadcast) echo "310000 rate 310k/s" ;;
+        slow/*) echo "- rate -" ;;
         *) echo "- - -" ;;
     esac
 }
@@ -158,7 +161,7 @@ result() {
     if [ -n "$refline" ]; then
         if [[ "$refline" == RESULT* ]]; then
             ref=$(kv "$refline" "$unit")
-            label="$ref(measured)"
+            label="$ref(${REF_WHAT:-measured})"
         else
             ref=- label="FAIL(measured)" note="$note; reference: ${refline:0:160}"
         fi
@@ -295,21 +298,25 @@ cluster_down() {
     for p in "${CLUSTER[@]}"; do stop_pid "$p"; done
     CLUSTER=()
 }
-# cluster_up N: router + NSVC services (service 1 is the group's master);
-# on failure, UP_ERR says why
+# cluster_up N: router (with ROUTER_ARGS) + NSVC services (service 1 is the
+# group's master; the last one handles at most LAST_CAP calls/s when that is
+# set); on failure, UP_ERR says why
+ROUTER_ARGS=()
+LAST_CAP=0
 cluster_up() {
-    local n=$1 i limit=$(((HARD + 5) * 4 * TRIES)) rpid master
+    local n=$1 i limit=$(((HARD + 5) * 4 * TRIES)) rpid master cap
     ROUTER_LOG="$LOGDIR/router_$n.log"
-    start_bg "$limit" "$ROUTER_LOG" router.lua max_s="$limit"
+    start_bg "$limit" "$ROUTER_LOG" router.lua max_s="$limit" "${ROUTER_ARGS[@]}"
     rpid=$BG
     CLUSTER=("$rpid")
     wait_line "$ROUTER_LOG" "$rpid" READY || { UP_ERR="router did not start: $(tail -1 "$ROUTER_LOG")"; return 1; }
     ROUTER_PORT=$(awk '/^READY/ { print $2; exit }' "$ROUTER_LOG")
     for i in $(seq 1 "$NSVC"); do
-        master=0
+        master=0 cap=0
         [ "$i" = 1 ] && master=1
+        [ "$i" = "$NSVC" ] && cap=$LAST_CAP
         start_bg "$limit" "$LOGDIR/service_${n}_$i.log" service.lua port="$ROUTER_PORT" index="$i" \
-            master="$master" max_s="$limit"
+            master="$master" cap="$cap" max_s="$limit"
         CLUSTER+=("$BG")
         wait_line "$LOGDIR/service_${n}_$i.log" "$BG" REGISTERED ||
             { UP_ERR="service $i did not register: $(tail -1 "$LOGDIR/service_${n}_$i.log")"; return 1; }
@@ -346,6 +353,63 @@ router_cases() {
     done
     cluster_down
 }
+# ----------------------------------------------------------------- slow target
+# slow/none, slow/drop, slow/close: the client sends forward_target ticks of
+# 1 KiB to each of NSVC services, SLOW_RATE a second each, through a router
+# that gives every peer a SLOW_CACHE-byte send cache. In drop and close the
+# last service handles only a tenth of that rate, and the router's overflow
+# policy for a full cache is drop or close (slow/none: drop, nothing slow).
+# What must not move: the other services' throughput and latency (the ratio
+# is to slow/none of the same run) and the router's memory (its peak growth
+# stays under the cache).
+SLOW_RATE=${BENCH_SLOW_RATE:-20000}
+SLOW_CACHE=${BENCH_SLOW_CACHE:-1048576}
+# status_kib WRAPPER FIELD: a /proc status field (VmRSS, VmHWM), in KiB, of
+# the luna process under a start_bg wrapper
+status_kib() {
+    local p
+    p=$(pgrep -P "$1" | head -1)
+    awk -v f="$2:" '$1 == f { print $2 }' "/proc/$p/status" 2>/dev/null
+}
+slow_cases() {
+    local m try line log policy slow admin rss0 hwm dropped closed note base=
+    for m in none drop close; do
+        want "slow/$m" || continue
+        policy=$m slow=$NSVC LAST_CAP=$((SLOW_RATE / 10))
+        [ "$m" = none ] && policy=drop slow=0 LAST_CAP=0
+        ROUTER_ARGS=(cache="$SLOW_CACHE" overflow="$policy" admin=1)
+        for try in $(seq 1 "$TRIES"); do
+            if ! cluster_up "slow_${m}_$try"; then
+                line="ERROR $UP_ERR"
+                cluster_down
+                continue
+            fi
+            admin=$(awk '/^ADMIN/ { print $2; exit }' "$ROUTER_LOG")
+            rss0=$(status_kib "${CLUSTER[0]}" VmRSS)
+            log="$LOGDIR/slow_${m}_client_$try.log"
+            run_fg "$log" slow_client.lua port="$ROUTER_PORT" nsvc="$NSVC" slow="$slow" \
+                rate="$SLOW_RATE" secs="$SECS" max_s="$HARD"
+            hwm=$(status_kib "${CLUSTER[0]}" VmHWM)
+            dropped=$(curl -s "http://127.0.0.1:$admin/metrics" |
+                awk '$1 == "luna_send_overflow_dropped_total" { print $2 }')
+            closed=$(grep -c 'ROUTER_STREAM_ERROR send_cache_full' "$ROUTER_LOG")
+            cluster_down
+            line=$(grep -m1 -E '^(RESULT|ERROR)' "$log")
+            [[ "$line" == RESULT* ]] && break
+            [ -n "$line" ] || line="ERROR client gave no result (exit by timeout?) log=$log"
+        done
+        note="router RSS +$((${hwm:-0} - ${rss0:-0})) KiB at its peak (send cache $((SLOW_CACHE / 1024)) KiB), ${dropped:-0} frames dropped, $closed streams closed (send_cache_full)"
+        if [ "$m" = none ]; then
+            base=$line
+            result "slow/$m" "$line" "$note"
+        else
+            [[ "$line" == RESULT* && "$base" == RESULT* ]] &&
+                note="fast services' p99 $(kv "$line" p99_us) us against $(kv "$base" p99_us) us; $note"
+            REF_WHAT=slow/none result "slow/$m" "$line" "$note" "$base"
+        fi
+    done
+    ROUTER_ARGS=() LAST_CAP=0
+}
 # ----------------------------------------------------------------------- main
 T0=$(date +%s)
 GOV=$(${GO:-go} version 2>/dev/null | awk '{ print $3 }')
@@ -363,7 +427,8 @@ rpc_case lowrate int
 for c in $CONNS; do fanin_case "$c"; done
 idle_case 5000
 router_cases
-echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise; lowrate: reference CPU per call / ours; idle: reference KiB / ours); above 1 is better"
+slow_cases
+echo "# $(($(date +%s) - T0)) s; ratio = ours / reference (MB/s for s1k, rate/s otherwise; lowrate: reference CPU per call / ours; idle: reference KiB / ours; slow/drop and slow/close: to slow/none); above 1 is better"
 if [ "$WINDOW" != 1048576 ] || [ "$NSVC" != 3 ]; then
     echo "# the reference figures are for window=1048576 nsvc=3: these ratios do not compare like with like"
 fi

@@ -96,6 +96,22 @@ function B.dial(mgr, host, port, ms)
     return nil, last
 end
 
+-- broadcast ("hello", arg) to group through the router s until ready() holds
+-- (every service answered), for up to 10 s; nil when ready, else an error
+-- text. failed() returns the router stream's error, if any; what() says who
+-- answered, for the error text.
+function B.greet(mgr, s, group, arg, ready, failed, what)
+    local give_up = luna.get_time_ms() + 10000
+    while not ready() do
+        s.forward_broadcast(group, "hello", arg)
+        B.wait_for(mgr, function() return failed() ~= nil or ready() end, 200)
+        if failed() then return "ERROR router stream " .. failed() .. " before start" end
+        if luna.get_time_ms() > give_up then return "ERROR " .. what() end
+    end
+    B.linger(mgr, 50) -- late duplicate hello_acks
+    return nil
+end
+
 -- keep polling until the deadline (ms from now), so queued replies leave
 function B.linger(mgr, ms)
     local stop = luna.get_time_ms() + ms

@@ -57,17 +57,11 @@ local function run(s)
     if every < 1 then every = 1 end
 
     -- until every service (and, for "master", the master) has answered
-    local give_up = luna.get_time_ms() + 10000
-    local function ready() return nhello >= nsvc and (opt.mode ~= "master" or master_up) end
-    while not ready() do
-        s.forward_broadcast(opt.group, "hello", every)
-        B.wait_for(mgr, function() return err ~= nil or ready() end, 200)
-        if err then return "ERROR router stream " .. err .. " before start" end
-        if luna.get_time_ms() > give_up then
-            return "ERROR " .. nhello .. " of " .. nsvc .. " services answered hello"
-        end
-    end
-    B.linger(mgr, 50) -- late duplicate hello_acks
+    local gerr = B.greet(mgr, s, opt.group, every,
+        function() return nhello >= nsvc and (opt.mode ~= "master" or master_up) end,
+        function() return err end,
+        function() return nhello .. " of " .. nsvc .. " services answered hello" end)
+    if gerr then return gerr end
     acks, acked = {}, 0
 
     local sent = 0

@@ -29,6 +29,36 @@ func adminServer(t *testing.T, env []string) (*proc, string, string) {
 	return p, f[1], "http://127.0.0.1:" + f[3]
 }
 
+// scrapeMetrics fetches a /metrics page and parses it strictly as the
+// Prometheus text format; lookup gives a family's first sample (a gauge or
+// a counter), ok false when the family is not there.
+func scrapeMetrics(t *testing.T, url string) (lookup func(name string) (float64, bool), body string) {
+	t.Helper()
+	code, body := get(t, url, "")
+	if code != 200 {
+		t.Fatalf("%s: %d %q", url, code, body)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("the metrics do not parse: %v\n%s", err, body)
+	}
+	return func(name string) (float64, bool) {
+		f := families[name]
+		if f == nil || len(f.Metric) == 0 {
+			return 0, false
+		}
+		m := f.Metric[0]
+		switch {
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		}
+		return 0, true
+	}, body
+}
+
 // get fetches url with an optional bearer token: status and body.
 func get(t *testing.T, url, token string) (int, string) {
 	t.Helper()
@@ -104,28 +134,13 @@ func TestAdminMetricsHealthReady(t *testing.T) {
 		t.Fatalf("luna --probe when ready: exit %d, %q", r.code, r.out)
 	}
 
-	code, body := get(t, base+"/metrics", "")
-	if code != 200 {
-		t.Fatalf("/metrics %d %q", code, body)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("the metrics do not parse: %v\n%s", err, body)
-	}
+	lookup, body := scrapeMetrics(t, base+"/metrics")
 	value := func(name string) float64 {
-		f := families[name]
-		if f == nil || len(f.Metric) == 0 {
+		v, ok := lookup(name)
+		if !ok {
 			t.Fatalf("no %s in\n%s", name, body)
 		}
-		m := f.Metric[0]
-		switch {
-		case m.Gauge != nil:
-			return m.Gauge.GetValue()
-		case m.Counter != nil:
-			return m.Counter.GetValue()
-		}
-		return 0
+		return v
 	}
 	if v := value("luna_streams"); v != 1 {
 		t.Errorf("luna_streams %v, want 1", v)

@@ -9,6 +9,9 @@
 --   ("forward_error", on)   mgr.forward_error(on)
 --   ("overflow", id, how)   the stream that registered id: set_overflow(how), set_send_cache(16384)
 --   ("ping", x)             reply ("pong", x) (everything sent before it is handled)
+-- A registered stream that fails prints "HUB LOST <id> <error>". With
+-- HUB_ADMIN=1 in the environment it serves luna's admin endpoint on another
+-- ephemeral port and prints "ADMIN <port>" before READY.
 io.stdout:setvbuf("line")
 local max_conn = math.tointeger(tonumber(arg[1] or "64"))
 streams = {}
@@ -46,8 +49,14 @@ function main()
                 print("HUB FAIL unknown call " .. tostring(name))
             end
         end
-        s.on_error = function(err) streams[s.token] = nil end
+        s.on_error = function(err)
+            streams[s.token] = nil
+            for id, token in pairs(tokens) do
+                if token == s.token then print(string.format("HUB LOST %d %s", id, err)) end
+            end
+        end
     end
+    if os.getenv("HUB_ADMIN") == "1" then print("ADMIN " .. luna.admin.listen("127.0.0.1", 0)) end
     print("READY " .. listener.port)
     local deadline = luna.get_time_ms() + 300000
     while not luna.get_guit_signal() and luna.get_time_ms() < deadline do mgr.wait(50) end

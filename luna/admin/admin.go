@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -101,6 +102,13 @@ func Listen(addr string, opts Options) (*Server, error) {
 	if opts.Profile != nil {
 		mux.Handle("/debug/lua/profile", s.guard(http.HandlerFunc(s.profile)))
 	}
+	// the Go runtime's own profiles (heap, goroutine, allocs, profile, ...),
+	// for the Go and C side of the process; behind the token like the rest
+	mux.Handle("/debug/pprof/", s.guard(http.HandlerFunc(pprof.Index)))
+	mux.Handle("/debug/pprof/cmdline", s.guard(http.HandlerFunc(pprof.Cmdline)))
+	mux.Handle("/debug/pprof/profile", s.guard(http.HandlerFunc(pprof.Profile)))
+	mux.Handle("/debug/pprof/symbol", s.guard(http.HandlerFunc(pprof.Symbol)))
+	mux.Handle("/debug/pprof/trace", s.guard(http.HandlerFunc(pprof.Trace)))
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		defer close(s.done)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/pprof/profile"
 )
 
 // loop is a stand-in for the luna loop: it runs what the endpoint hands
@@ -141,9 +143,31 @@ func TestToken(t *testing.T) {
 	}{
 		{"/metrics", "", 401}, {"/metrics", "tok-12", 401}, {"/metrics", "tok-1234", 401},
 		{"/metrics", "tok-123", 200}, {"/healthz", "", 200}, {"/readyz", "", 503},
+		{"/debug/pprof/heap", "", 401}, {"/debug/pprof/heap", "tok-123", 200},
 	} {
 		if code, _ := fetch(t, base+c.path, c.token); code != c.want {
 			t.Errorf("%s token %q: %d, want %d", c.path, c.token, code, c.want)
 		}
+	}
+}
+
+// /debug/pprof/ serves the Go runtime's profiles, in the format pprof reads.
+func TestGoProfiles(t *testing.T) {
+	_, base := start(t, newLoop(t), Options{})
+	for _, name := range []string{"heap", "goroutine", "allocs"} {
+		code, body := fetch(t, base+"/debug/pprof/"+name, "")
+		if code != 200 {
+			t.Fatalf("%s: %d %q", name, code, body)
+		}
+		p, err := profile.ParseData([]byte(body))
+		if err != nil {
+			t.Fatalf("%s: not a profile: %v", name, err)
+		}
+		if len(p.SampleType) == 0 {
+			t.Fatalf("%s: a profile with no sample types", name)
+		}
+	}
+	if code, body := fetch(t, base+"/debug/pprof/", ""); code != 200 || !strings.Contains(body, "heap") {
+		t.Fatalf("the index: %d %q", code, body)
 	}
 }

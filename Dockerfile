@@ -7,7 +7,7 @@
 #   docker build --build-arg BUILDER_IMAGE=luna-builder:bookworm \
 #                --build-arg RUNTIME_IMAGE=luna-base:bookworm -t luna .
 #
-# Any Debian/Ubuntu builder with Go >= 1.24 works; gcc, pkg-config and
+# Any Debian/Ubuntu builder with Go >= 1.26 works; gcc, pkg-config and
 # liblua5.3-dev are installed when the base lacks them (golang:*-bookworm has
 # the first two). The runtime base needs apt unless it already carries
 # liblua5.3-0 and lua-cjson. Works with the legacy builder and with BuildKit.
@@ -15,14 +15,14 @@
 # Run: docker run --rm luna scripts/cluster/router.lua    (ENTRYPOINT is luna,
 # the working directory /opt/luna, so the scripts' relative paths work.)
 
-ARG BUILDER_IMAGE=golang:1.24-bookworm
+ARG BUILDER_IMAGE=golang:1.26-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 # ---- build -------------------------------------------------------------------
 FROM ${BUILDER_IMAGE} AS build
 # GO_PROXY and GO_TOOLCHAIN, when given, become GOPROXY and GOTOOLCHAIN
 # (otherwise the base's own settings hold; golang:* sets GOTOOLCHAIN=local).
-# E.g. --build-arg GO_TOOLCHAIN=go1.24.0 builds with that toolchain, fetched
+# E.g. --build-arg GO_TOOLCHAIN=go1.26.0 builds with that toolchain, fetched
 # through the module proxy by any Go >= 1.21 in the base. (Named apart from
 # the variables because an image's ENV would win over a same-named ARG.)
 ARG GO_PROXY=

@@ -41,7 +41,7 @@ race:
 
 # The transport and the router need no cgo (and no Lua): they must build
 # and pass on their own.
-NOCGO_PKGS := ./netpoll/... ./luna/wire/... ./luna/node/... ./luna/router/... ./luna/admin/...
+NOCGO_PKGS := ./netpoll/... ./luna/wire/... ./luna/node/... ./luna/router/... ./luna/admin/... ./luna/discovery/...
 nocgo:
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
 	CGO_ENABLED=0 $(GO) test -count=1 $(NOCGO_PKGS)

@@ -8,7 +8,7 @@
 #                   the bases. Unset: the local stand-ins luna-builder:bookworm
 #                   and luna-base:bookworm, made by deploy/base-images.sh when
 #                   missing (no registry needed). Set them to public images
-#                   (golang:1.24-bookworm, debian:bookworm-slim) where a
+#                   (golang:1.26-bookworm, debian:bookworm-slim) where a
 #                   registry is reachable.
 #   DOCKER_BUILD_ARGS  more arguments for docker build (e.g. --no-cache)
 # BuildKit is used when the buildx plugin is there, else the legacy builder.
@@ -25,7 +25,7 @@ if [ -z "${BUILDER_IMAGE:-}" ] && [ -z "${RUNTIME_IMAGE:-}" ]; then
         bash "$here/base-images.sh"
     fi
 fi
-BUILDER_IMAGE=${BUILDER_IMAGE:-golang:1.24-bookworm}
+BUILDER_IMAGE=${BUILDER_IMAGE:-golang:1.26-bookworm}
 RUNTIME_IMAGE=${RUNTIME_IMAGE:-debian:bookworm-slim}
 
 if docker buildx version >/dev/null 2>&1; then

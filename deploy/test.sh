@@ -111,6 +111,15 @@ log_time() {
     return 1
 }
 # (no grep -q: with pipefail, docker logs killed by SIGPIPE would count as a miss)
+# at SERVICE: how the services' logs name a router container: its address
+# on the cluster network (they find the routers by DNS, dns:routers:PORT),
+# dots escaped for grep -E, with the port; it changes when the container is
+# recreated, so ask again after a restart
+at() {
+    local ip
+    ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$(cid "$1")" 2>/dev/null)
+    echo "${ip//./\\.}:${LUNA_ROUTER_PORT:-7000}"
+}
 has_line() { svc_logs "$1" "${3:-}" | grep -E "$2" >/dev/null; }
 count_lines() { svc_logs "$1" "${3:-}" | grep -cE "$2"; }
 
@@ -217,7 +226,7 @@ both_ways() { # both_ways SINCE: replies at both game servers via both routers
     local g r
     for g in gamesvr1 gamesvr2; do
         for r in router1 router2; do
-            has_line "$g" "$reply.* via $r:[0-9]+ " "${1:-}" || return 1
+            has_line "$g" "$reply.* via $(at "$r") " "${1:-}" || return 1
         done
     done
 }
@@ -238,6 +247,7 @@ ok "router2's PID 1 is '${pid1% }' (uid $uid1)"
 
 # ---- 6. router1 down -----------------------------------------------------------------
 step "stop router1"
+at1=$(at router1) at2=$(at router2) # their addresses, while they run
 t_stop_iso=$(iso); ts=$(now)
 compose stop -t 10 router1 >"$tmp/stop.log" 2>&1 || { cat "$tmp/stop.log"; fail "compose stop router1"; }
 stop_secs=$(elapsed "$ts")
@@ -246,7 +256,7 @@ code=$(docker inspect -f '{{.State.ExitCode}}' "$id1")
 [ "$code" = 0 ] || fail "router1 exited with $code after SIGTERM (137 = killed after the grace period)" router1
 has_line router1 '^\[router 1\] stopping' "$t_stop_iso" || fail "router1 did not log its stop" router1
 ok "router1 got SIGTERM as PID 1, drained and exited 0 in $stop_secs s (grace period 10 s)"
-noticed() { local g; for g in gamesvr1 gamesvr2; do has_line "$g" '(lost|cannot reach) router router1:' "$t_stop_iso" || return 1; done; }
+noticed() { local g; for g in gamesvr1 gamesvr2; do has_line "$g" "(lost|cannot reach) router $at1 " "$t_stop_iso" || return 1; done; }
 wait_for 20 noticed || fail "the game servers did not notice router1 going away" gamesvr1 gamesvr2
 ok "the game servers noticed router1 is gone"
 # From 1 s after the stop on, every reply must come through router2, and
@@ -257,12 +267,12 @@ carried_on() {
     local g m
     for g in gamesvr1 gamesvr2; do
         for m in player_loaded player_saved match_joined; do
-            [ "$(count_lines "$g" "<- $m .* via router2:" "$t_after")" -ge 3 ] || return 1
+            [ "$(count_lines "$g" "<- $m .* via $at2 " "$t_after")" -ge 3 ] || return 1
         done
     done
 }
 wait_for 30 carried_on || fail "the game servers did not carry on through router2" gamesvr1 gamesvr2 router2
-via1=$(( $(count_lines gamesvr1 "$reply.* via router1:" "$t_after") + $(count_lines gamesvr2 "$reply.* via router1:" "$t_after") ))
+via1=$(( $(count_lines gamesvr1 "$reply.* via $at1 " "$t_after") + $(count_lines gamesvr2 "$reply.* via $at1 " "$t_after") ))
 [ "$via1" = 0 ] || fail "$via1 replies came via router1 while it was stopped" gamesvr1 gamesvr2
 after=$(( $(count_lines gamesvr1 "$reply" "$t_after") + $(count_lines gamesvr2 "$reply" "$t_after") ))
 lost=$(( $(count_lines gamesvr1 'WARN no reply' "$t_stop_iso") + $(count_lines gamesvr2 'WARN no reply' "$t_stop_iso") ))
@@ -277,7 +287,8 @@ wait_for 30 all_registered router1 1 "$t_back_iso" || fail "the services did not
 rereg=$(elapsed "$tb")
 ok "router1 READY again; all 6 services registered on it again $rereg s after the start"
 t_rereg=$(iso)
-via_router1_again() { local g; for g in gamesvr1 gamesvr2; do has_line "$g" "$reply.* via router1:" "$t_rereg" || return 1; done; }
+at1=$(at router1)
+via_router1_again() { local g; for g in gamesvr1 gamesvr2; do has_line "$g" "$reply.* via $at1 " "$t_rereg" || return 1; done; }
 wait_for 30 via_router1_again || fail "no replies through router1 after its restart" gamesvr1 gamesvr2 router1
 ok "replies come through router1 again at both game servers"
 

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aarzilli/golua/lua"
@@ -31,10 +30,8 @@ const (
 
 // adminState is the runtime's side of the endpoint.
 type adminState struct {
-	srv     *admin.Server
-	ready   bool // what the script last said (luna.admin.ready)
-	mu      sync.Mutex
-	pending []func() // requests for the loop, from the endpoint's goroutines
+	srv   *admin.Server
+	ready bool // what the script last said (luna.admin.ready)
 }
 
 // startAdminFromEnv starts the endpoint LUNA_ADMIN names, if any.
@@ -94,17 +91,7 @@ func (rt *Runtime) startAdmin(host string, port int) (int, error) {
 	return srv.Addr().Port, nil
 }
 
-// onLoop queues f for the loop's next turn and wakes the loop; any
-// goroutine may call it.
-func (rt *Runtime) onLoop(f func()) {
-	rt.admin.mu.Lock()
-	rt.admin.pending = append(rt.admin.pending, f)
-	rt.admin.mu.Unlock()
-	rt.signal.wakeAll()
-}
-
-// adminTurn runs at the end of every wait: the loop is alive, and the
-// endpoint's requests are answered.
+// adminTurn runs at the end of every wait: the loop is alive.
 func (rt *Runtime) adminTurn() {
 	a := &rt.admin
 	if a.srv == nil {
@@ -113,13 +100,6 @@ func (rt *Runtime) adminTurn() {
 	a.srv.Beat()
 	if rt.signal.received() {
 		a.srv.SetReady(false, "draining: SIGTERM or SIGINT arrived")
-	}
-	a.mu.Lock()
-	todo := a.pending
-	a.pending = nil
-	a.mu.Unlock()
-	for _, f := range todo {
-		f()
 	}
 }
 

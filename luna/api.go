@@ -32,6 +32,10 @@ func (rt *Runtime) install() error {
 		{"_exit_drain", rt.exitDrain},
 		{"_note_reload", rt.noteReload},
 		{"_rpc_loaded", rt.rpcLoaded},
+		{"_discover", rt.discover},
+		{"_undiscover", rt.undiscover},
+		{"_announce", rt.announce},
+		{"_unannounce", rt.unannounce},
 	}
 	for _, f := range funcs {
 		if err := rt.cb.PushFunction(f.fn); err != nil {
@@ -63,6 +67,8 @@ func (rt *Runtime) install() error {
 	L.SetField(-2, "metrics")
 	L.PushString(scripts.RPC)
 	L.SetField(-2, "_rpc_source")
+	L.PushString(scripts.Cluster)
+	L.SetField(-2, "_cluster_source")
 	rt.cb.PushObjectsTable()
 	L.SetField(-2, "objects")
 	L.NewTable()

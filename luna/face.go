@@ -42,6 +42,7 @@ func (m *socketMgr) AfterWait() {
 	rt.errlog.flush(false)
 	rt.payNative()
 	rt.adminTurn()
+	rt.runPosted()
 	if rt.rpcTick {
 		if err := rt.cb.CallField("luna", "_rpc_tick", nil); err != nil {
 			rt.reportError("luna.rpc", 0, err)

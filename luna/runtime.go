@@ -143,6 +143,11 @@ type Runtime struct {
 	errlog errorLog
 	// admin is the HTTP admin endpoint, when one was started.
 	admin adminState
+	// posted is work other goroutines handed the loop (loopqueue.go).
+	posted loopQueue
+	// discovery are the running luna.discover watchers and
+	// luna.announce announcements (discover.go).
+	discovery discoveryState
 	// reloads counts hot reloads by result (ok, compile_error, error).
 	reloads map[string]uint64
 	// scriptMetrics are the families luna.metrics made, by name, in the
@@ -190,6 +195,7 @@ func New(program, entry string, args []string) (*Runtime, error) {
 // released by their __gc.
 func (rt *Runtime) Close() {
 	rt.exitDrain()
+	rt.closeDiscovery()
 	rt.closeAdmin()
 	rt.signal.stop()
 	rt.cb.Close()

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # deps.sh: install what building and testing luna needs on Debian/Ubuntu,
-# skipping what is already there. Go itself (>= 1.24) must be installed.
+# skipping what is already there. Go itself (>= 1.26) must be installed.
 set -euo pipefail
 
 packages=(make gcc pkg-config liblua5.3-dev lua-cjson lua5.3)
 # without what they recommend: prometheus (promtool checks the admin
 # endpoint's /metrics, and the tests scrape a live process with a real
-# Prometheus server; not its node exporter) and chromium (headless, for the
-# status page's test)
-bare=(prometheus chromium)
+# Prometheus server; not its node exporter), chromium (headless, for the
+# status page's test) and etcd-server (the etcd: routers source is tested
+# against a real etcd)
+bare=(prometheus chromium etcd-server)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done

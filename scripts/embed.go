@@ -15,3 +15,9 @@ var Bootstrap string
 //
 //go:embed rpc.lua
 var RPC string
+
+// Cluster is cluster.lua, the module require("luna.cluster") loads from the
+// binary.
+//
+//go:embed cluster.lua
+var Cluster string

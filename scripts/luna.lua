@@ -96,9 +96,46 @@ function luna._eval(code)
     return true, r.n - 1, table.concat(out, "\0")
 end
 
--- require("luna.rpc") loads the module shipped in the binary (rpc.lua).
+-- require("luna.rpc") and require("luna.cluster") load the modules shipped
+-- in the binary (rpc.lua, cluster.lua).
 package.preload["luna.rpc"] = function()
     return assert(load(luna._rpc_source, "=luna/rpc.lua"))()
+end
+package.preload["luna.cluster"] = function()
+    return assert(load(luna._cluster_source, "=luna/cluster.lua"))()
+end
+
+-- luna.discover(spec, fn) -> stop: fn(addrs) with the sorted addresses of
+-- the routers spec names ("host:port,...", "dns:NAME:PORT",
+-- "etcd:ENDPOINTS/PREFIX"), first when known and then on every change, or
+-- fn(nil, err) when a lookup fails (the last set stays in force); always
+-- from within a wait. stop() ends it. A bad spec raises.
+local discovered = {}
+function luna.discover(spec, fn)
+    assert(type(fn) == "function", "luna.discover: the second argument must be a function")
+    local id = luna._discover(spec)
+    discovered[id] = fn
+    return function()
+        discovered[id] = nil
+        luna._undiscover(id)
+    end
+end
+
+function luna._discovered(id, joined, err)
+    local fn = discovered[id]
+    if not fn then return end
+    if err then return fn(nil, err) end
+    local addrs = {}
+    for a in joined:gmatch("[^,]+") do addrs[#addrs + 1] = a end
+    fn(addrs)
+end
+
+-- luna.announce(spec, addr) -> withdraw: puts addr under an etcd: spec's
+-- prefix, under a lease kept alive while the process lives; withdraw()
+-- takes it away at once. Anything but an etcd: spec raises.
+function luna.announce(spec, addr)
+    local id = luna._announce(spec, addr)
+    return function() luna._unannounce(id) end
 end
 
 -- luna.try_reload(): reload every imported file whose mtime changed.

@@ -95,6 +95,10 @@ type cluster struct {
 	routers []string // "127.0.0.1:port" of router 1, 2, ...
 	procs   map[string]*proc
 	order   []string
+	// source, when set, is every process's LUNA_ROUTERS (dns:, etcd:)
+	// instead of the routers' addresses; env goes to every process
+	source string
+	env    []string
 }
 
 func newCluster(t *testing.T) *cluster {
@@ -122,10 +126,15 @@ func (c *cluster) add(name string, p *proc) *proc {
 func (c *cluster) startRouter(n int, listen string) string {
 	c.t.Helper()
 	name := fmt.Sprintf("router.%d", n)
-	p := c.add(name, startLuna(c.t, []string{clusterHeartbeat}, clusterScript("router.lua"),
+	env := append([]string{clusterHeartbeat}, c.env...)
+	if c.source != "" {
+		env = append(env, "LUNA_ROUTERS="+c.source)
+	}
+	p := c.add(name, startLuna(c.t, env, clusterScript("router.lua"),
 		"LUNA_INDEX="+strconv.Itoa(n), "LUNA_LISTEN="+listen))
 	port := strings.TrimPrefix(p.waitLine("READY ", 10*time.Second), "READY ")
-	addr := "127.0.0.1:" + port
+	host, _, _ := net.SplitHostPort(listen)
+	addr := net.JoinHostPort(host, port)
 	for len(c.routers) < n {
 		c.routers = append(c.routers, "")
 	}
@@ -137,7 +146,11 @@ func (c *cluster) startRouter(n int, listen string) string {
 // LUNA_ROUTERS in its environment and LUNA_INDEX as an argument.
 func (c *cluster) startService(kind string, index int, extra ...string) *proc {
 	c.t.Helper()
-	env := []string{"LUNA_ROUTERS=" + strings.Join(c.routers, ","), clusterHeartbeat, clusterTick}
+	source := c.source
+	if source == "" {
+		source = strings.Join(c.routers, ",")
+	}
+	env := append([]string{"LUNA_ROUTERS=" + source, clusterHeartbeat, clusterTick}, c.env...)
 	args := append([]string{clusterScript(kind + ".lua"), "LUNA_INDEX=" + strconv.Itoa(index)}, extra...)
 	return c.add(fmt.Sprintf("%s.%d", kind, index), startLuna(c.t, env, args...))
 }
@@ -563,7 +576,7 @@ func TestClusterRunScript(t *testing.T) {
 // The configuration contract: LUNA_ROUTERS, LUNA_LISTEN, LUNA_INDEX from the
 // environment, KEY=value arguments override them, defaults for a local run.
 func TestClusterConfig(t *testing.T) {
-	mustPass(t, runLuna(t, 10*time.Second, nil, script("cluster_config.lua"), clusterScript("lib/cluster.lua")))
+	mustPass(t, runLuna(t, 10*time.Second, nil, script("cluster_config.lua"), "not-a-key"))
 	// a bad setting stops a process at once with exit code 2 and a one-line reason
 	r := runLuna(t, 10*time.Second, []string{"LUNA_INDEX=0"}, clusterScript("dbagent.lua"))
 	if r.code != 2 || !strings.Contains(r.out, "configuration: LUNA_INDEX=0: want an integer from 1 to 65535") {

@@ -10,7 +10,8 @@
 io.stdout:setvbuf("line")
 
 local here = arg[0]:match("^(.*)[/\\]") or "."
-cluster = import(here .. "/lib/cluster.lua")
+groups = import(here .. "/lib/groups.lua")
+local cluster = require("luna.cluster")
 
 local log, service_name = cluster.log, cluster.service_name
 
@@ -39,6 +40,6 @@ end
 
 function main()
     local cfg = cluster.config_or_die()
-    local node = cluster.new_service { group = cluster.DB_GROUP, cfg = cfg, rpc = rpc }
+    local node = cluster.join { group = groups.DB_GROUP, cfg = cfg, handlers = rpc }
     node:run()
 end

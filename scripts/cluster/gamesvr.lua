@@ -11,7 +11,8 @@
 io.stdout:setvbuf("line")
 
 local here = arg[0]:match("^(.*)[/\\]") or "."
-cluster = import(here .. "/lib/cluster.lua")
+groups = import(here .. "/lib/groups.lua")
+local cluster = require("luna.cluster")
 
 local log, service_name = cluster.log, cluster.service_name
 
@@ -50,7 +51,7 @@ function rpc.player_loaded(node, via, req, key, data, from)
     log("<- player_loaded #%d %s level=%d gold=%d from %s via %s (%d ms)",
         req, key, data.level, data.gold, from, via.addr, ms)
     data.gold = data.gold + 10
-    request(node, "hash", cluster.DB_GROUP, "save_player", key, data)
+    request(node, "hash", groups.DB_GROUP, "save_player", key, data)
 end
 
 function rpc.player_saved(node, via, req, key, gold, from)
@@ -70,8 +71,8 @@ function tick(node, now)
         next_round = now + node.tick_ms
         round = round + 1
         local key = players[(round - 1) % #players + 1]
-        request(node, "hash", cluster.DB_GROUP, "load_player", key)
-        request(node, "master", cluster.MATCH_GROUP, "join_match", key, "duel")
+        request(node, "hash", groups.DB_GROUP, "load_player", key)
+        request(node, "master", groups.MATCH_GROUP, "join_match", key, "duel")
     end
     for req, p in pairs(pending) do
         if now - p.at > REPLY_TIMEOUT_MS then
@@ -82,11 +83,16 @@ function tick(node, now)
 end
 
 function main()
-    local cfg = cluster.config_or_die()
-    local node = cluster.new_service { group = cluster.GAME_GROUP, cfg = cfg, rpc = rpc }
-    node.tick_ms = cfg.tick_ms
+    local cfg = cluster.config_or_die({ LUNA_TICK_MS = "1000" })
+    local tick_ms, err = cluster.positive("LUNA_TICK_MS", cfg.extra.LUNA_TICK_MS)
+    if not tick_ms then
+        io.stderr:write(arg[0] .. ": configuration: " .. err .. "\n")
+        os.exit(2)
+    end
+    local node = cluster.join { group = groups.GAME_GROUP, cfg = cfg, handlers = rpc }
+    node.tick_ms = tick_ms
     seq, round, pending, players = 0, 0, {}, {}
     for k = 1, 8 do players[k] = "player:" .. (cfg.index * 100 + k) end
-    next_round = luna.get_time_ms() + cfg.tick_ms
+    next_round = luna.get_time_ms() + tick_ms
     node:run(function(now) tick(node, now) end)
 end

@@ -12,7 +12,8 @@
 io.stdout:setvbuf("line")
 
 local here = arg[0]:match("^(.*)[/\\]") or "."
-cluster = import(here .. "/lib/cluster.lua")
+groups = import(here .. "/lib/groups.lua")
+local cluster = require("luna.cluster")
 
 local log, service_name = cluster.log, cluster.service_name
 
@@ -32,6 +33,6 @@ end
 function main()
     local cfg = cluster.config_or_die()
     rooms, open_room = 0, nil
-    local node = cluster.new_service { group = cluster.MATCH_GROUP, cfg = cfg, rpc = rpc, track_master = true }
+    local node = cluster.join { group = groups.MATCH_GROUP, cfg = cfg, handlers = rpc, track_master = true }
     node:run()
 end

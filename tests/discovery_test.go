@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -162,4 +163,31 @@ func TestClusterRollingRestart(t *testing.T) {
 	c.stop(discoverySvcs...)
 	c.stop("router.1", "router.2")
 	c.checkErrors("(connect_failed)")
+}
+
+// luna.cluster as an API, without the example: a router in three lines,
+// services that get on_router(up/down) and on_member callbacks, each
+// forward helper delivered through the router, and reply() back.
+func TestClusterAPI(t *testing.T) {
+	env := []string{clusterHeartbeat}
+	router := startLuna(t, env, script("cluster_api_router.lua"))
+	addr := "127.0.0.1:" + strings.TrimPrefix(router.waitLine("READY ", 10*time.Second), "READY ")
+	env = append(env, "LUNA_ROUTERS="+addr)
+	b := startLuna(t, env, script("cluster_api_service.lua"), "5", "1")
+	b.waitLine("ROUTER "+addr+" up", 10*time.Second)
+	router.waitLine(fmt.Sprintf("MEMBER %d up", serviceID(5, 1)), 5*time.Second)
+	a := startLuna(t, env, script("cluster_api_service.lua"), "6", "1", fmt.Sprint(serviceID(5, 1)))
+	a.waitLine("SENT", 10*time.Second)
+	for _, want := range []string{"GOT direct 1", "GOT all 2", "GOT any 3", "GOT hashed 4", "GOT boss 5"} {
+		if got := b.waitLine(want, 5*time.Second); got != want+" from "+addr {
+			t.Errorf("%q, want %q", got, want+" from "+addr)
+		}
+	}
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	if code := a.wait(10 * time.Second); code != 0 {
+		t.Errorf("service exited with %d after SIGTERM", code)
+	}
+	router.waitLine(fmt.Sprintf("MEMBER %d down", serviceID(6, 1)), 5*time.Second)
+	router.cmd.Process.Kill()
+	b.waitLine("ROUTER "+addr+" down", 5*time.Second)
 }

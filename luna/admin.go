@@ -157,6 +157,7 @@ func (rt *Runtime) totalStats() node.Stats {
 		t.FramesIn += st.FramesIn
 		t.FramesOut += st.FramesOut
 		t.OverflowDrops += st.OverflowDrops
+		t.LostBytes += st.LostBytes
 		t.Busy += st.Busy
 		sum(t.StreamErrors, st.StreamErrors)
 		sum(t.AuthFailures, st.AuthFailures)
@@ -198,6 +199,7 @@ func (rt *Runtime) metrics() []admin.Metric {
 	one(admin.Counter, "luna_frames_received_total", "Frames received: calls, forwards and dropped ones.", float64(st.FramesIn))
 	one(admin.Counter, "luna_frames_sent_total", "Frames handed to streams to write: calls and forwards.", float64(st.FramesOut))
 	one(admin.Counter, "luna_send_overflow_dropped_total", "Frames dropped because a stream set to drop on overflow had a full send cache.", float64(st.OverflowDrops))
+	one(admin.Counter, "luna_send_lost_bytes_total", "Bytes queued for streams that died, or were closed at once, before they were sent.", float64(st.LostBytes))
 	one(admin.Counter, "luna_loop_busy_seconds_total", "Time the loop spent handling events rather than waiting for them.", st.Busy.Seconds())
 	refusedHelp := "Connections closed at once or before their first frame, by reason."
 	out = append(out, admin.Metric{Name: "luna_connections_refused_total", Help: refusedHelp, Kind: admin.Counter,

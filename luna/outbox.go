@@ -152,10 +152,14 @@ func (m *socketMgr) drain() {
 		n := int(binary.NativeEndian.Uint32(buf[off+4:]))
 		frame := buf[off+recHdr : off+recHdr+n]
 		off += recHdr + n
+		var s *node.Stream
 		if slot < len(o.slots) {
-			if s := o.slots[slot]; s != nil && !s.Dead() {
-				s.Send(frame, nil)
-			}
+			s = o.slots[slot]
+		}
+		if s != nil && !s.Dead() {
+			s.Send(frame, nil)
+		} else {
+			m.node.NoteLost(n) // the stream died after the call was made
 		}
 	}
 	o.c.len = 0

@@ -310,3 +310,29 @@ func TestOverflowDropKeepsTheStream(t *testing.T) {
 		t.Fatal("the stream died")
 	}
 }
+
+// What was queued for a stream that dies is counted as lost, not dropped
+// silently: a peer that stopped reading goes away with bytes waiting.
+func TestLostBytesOfADeadStream(t *testing.T) {
+	p := newPair(t, node.Config{})
+	p.s.SetSendCache(1 << 20)
+	frame := nodetest.Call(make([]byte, 1000))
+	for i := 0; i < 100000 && p.s.Pending() < 64<<10; i++ { // the client does not read
+		if !p.s.Send(frame, nil) {
+			break
+		}
+		p.srv.Wait(0)
+	}
+	queued := p.s.Pending()
+	if queued == 0 {
+		t.Fatal("nothing queued: the peer read everything")
+	}
+	p.c.Discard()
+	p.cli.Wait(0)
+	p.step(t, func() bool { return p.s.Dead() })
+	lost := p.srv.Stats().LostBytes
+	if lost == 0 || lost > uint64(queued) {
+		t.Fatalf("LostBytes %d, with %d bytes queued when the peer went", lost, queued)
+	}
+	t.Logf("%d bytes queued, %d counted lost", queued, lost)
+}

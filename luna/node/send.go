@@ -223,6 +223,7 @@ func (s *Stream) shut() {
 		n.open--
 	}
 	if s.ns != nil {
+		n.count.lostBytes += uint64(s.ns.Pending())
 		s.ns.Close()
 	}
 	delete(n.streams, s.Token)

@@ -17,6 +17,7 @@ type counters struct {
 	bytesOut      uint64 // handed to the socket layer (written or queued)
 	framesIn      uint64 // frames received (NoteCalls)
 	overflowDrops uint64 // frames dropped because a send cache was full (SetOverflowDrop)
+	lostBytes     uint64 // queued for a stream when it closed without sending them
 	framesOut     uint64
 	busy          time.Duration // in Wait, not blocked in the poll
 }
@@ -34,8 +35,13 @@ type Stats struct {
 	Dropped            map[string]uint64 // received frames dropped, by kind (Drop*)
 	SendQueue          int               // bytes waiting to be written, all streams
 	OverflowDrops      uint64            // frames dropped on a full send cache (SetOverflowDrop)
+	LostBytes          uint64            // bytes queued for streams that died (or were discarded) before sending them
 	Busy               time.Duration
 }
+
+// NoteLost counts bytes that were meant for a stream that died before
+// they reached it (the handler's own queue, say).
+func (n *Node) NoteLost(bytes int) { n.count.lostBytes += uint64(bytes) }
 
 // NoteCalls counts n frames received on s (the handler counts the calls it
 // took from the buffer; the node counts the frames it handles itself).
@@ -84,7 +90,7 @@ func (n *Node) Stats() Stats {
 		StreamErrors: map[string]uint64{}, AuthFailures: map[string]uint64{},
 		BytesIn: n.count.bytesIn, BytesOut: n.count.bytesOut, FramesOut: n.count.framesOut,
 		FramesIn: n.count.framesIn, Dropped: map[string]uint64{}, Busy: n.count.busy,
-		OverflowDrops: n.count.overflowDrops,
+		OverflowDrops: n.count.overflowDrops, LostBytes: n.count.lostBytes,
 	}
 	for k, v := range n.drops.byKind {
 		st.Dropped[k] = v

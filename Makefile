@@ -11,6 +11,14 @@ FUZZTIME ?= 100000x
 
 .PHONY: all build example run test verify vet race nocgo crossbuild fuzz bench soak clean
 
+# Recipes run in bash with pipefail: the test targets pipe go test -json
+# into testsum, which counts every test into SUMMARY for make test's last
+# line.
+SHELL       := bash
+.SHELLFLAGS := -o pipefail -c
+SUMMARY     := $(CURDIR)/bin/test-summary
+TESTSUM     := $(CURDIR)/bin/testsum
+
 all: build
 
 build:
@@ -29,22 +37,31 @@ run: build
 # for the other systems, the packages below the Lua face built and tested
 # without cgo, a short run of every fuzz target, and the container test when
 # a Docker engine is present (it says SKIP otherwise).
-test: verify race nocgo crossbuild fuzz docker-test
+# It ends with one line: N passed, N failed, N skipped, over every test it
+# ran (subtests and fuzz targets included; docker-test counts as one).
+test: $(TESTSUM)
+	@rm -f $(SUMMARY); start=$$(date +%s); \
+	$(MAKE) --no-print-directory verify race nocgo crossbuild fuzz docker-test; rc=$$?; \
+	echo "== make test: $$(( $$(date +%s) - start )) s"; \
+	$(TESTSUM) -file $(SUMMARY) -total || rc=1; exit $$rc
+
+$(TESTSUM): internal/testsum/main.go
+	$(GO) build -o $@ ./internal/testsum
 
 verify:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$fmt" ]; then echo "gofmt: $$fmt"; exit 1; fi
 	$(GO) vet -tags $(TAGS) ./...
 	$(GO) mod tidy -diff
 
-race:
-	$(GO) test -tags $(TAGS) -race -count=1 -timeout 20m ./...
+race: $(TESTSUM)
+	$(GO) test -json -tags $(TAGS) -race -count=1 -timeout 20m ./... | $(TESTSUM) -file $(SUMMARY) -name race
 
 # The transport and the router need no cgo (and no Lua): they must build
 # and pass on their own.
 NOCGO_PKGS := ./netpoll/... ./luna/wire/... ./luna/node/... ./luna/router/... ./luna/admin/... ./luna/discovery/...
-nocgo:
+nocgo: $(TESTSUM)
 	CGO_ENABLED=0 $(GO) vet $(NOCGO_PKGS)
-	CGO_ENABLED=0 $(GO) test -count=1 $(NOCGO_PKGS)
+	CGO_ENABLED=0 $(GO) test -json -count=1 $(NOCGO_PKGS) | $(TESTSUM) -file $(SUMMARY) -name nocgo
 
 crossbuild:
 	@for os in darwin freebsd windows; do \
@@ -53,11 +70,12 @@ crossbuild:
 		GOOS=$$os CGO_ENABLED=0 $(GO) vet ./netpoll/... || exit 1; \
 	done
 
-fuzz:
+fuzz: $(TESTSUM)
 	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
 		for f in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
 			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-			$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+			$(GO) test -json -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg | \
+				$(TESTSUM) -file $(SUMMARY) -name fuzz || exit 1; \
 		done; \
 	done
 
@@ -99,5 +117,7 @@ docker-logs:
 
 # Build the image, run the cluster, stop and restart a router, check daemon()
 # and the HEALTHCHECK; "SKIP: no docker engine" (exit 0) without an engine.
-docker-test:
-	bash deploy/test.sh
+docker-test: $(TESTSUM)
+	@mkdir -p bin; bash deploy/test.sh | tee bin/docker-test.log; rc=$$?; \
+	if [ $$rc -ne 0 ]; then r=fail; elif grep -q '^SKIP' bin/docker-test.log; then r=skip; else r=pass; fi; \
+	$(TESTSUM) -file $(SUMMARY) -name docker-test -record $$r; exit $$rc

@@ -2,8 +2,12 @@
 // state, fills the luna table and its loop-style globals, runs the embedded
 // bootstrap (scripts/luna.lua) and hands the entry file to luna.entry.
 //
-// Everything Lua sees runs on the goroutine that called Run, locked to its
-// OS thread: signals and name resolution only set flags and wake the poller.
+// The luna command is Main. A program that embeds the runtime calls New,
+// gives the scripts its own Go functions through Binding, runs a script
+// with Entry and ends with Close (see the example). Everything Lua sees
+// runs on the goroutine that called Main (or New and Entry), locked to its
+// OS thread: signals and name resolution only set flags and wake the
+// poller.
 package luna
 
 import (
@@ -12,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aarzilli/golua/lua"
@@ -62,17 +67,24 @@ Environment:
 `
 
 // Main runs the luna command line with args (os.Args) and returns the exit
-// code: 0 when the entry returned, 1 when it could not be loaded or raised,
-// 2 for a bad command line.
+// code: 0 when the entry returned, 1 when it could not be loaded or raised
+// (or when there is no argument at all, as the reference did), 2 for an
+// option it does not know or one used wrongly. An entry file whose name
+// starts with "-" is given as ./-name.lua.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 2 {
 		fmt.Fprintln(stderr, usage)
 		return 1
 	}
-	switch args[1] {
-	case "-h", "--help":
+	switch arg := args[1]; {
+	case arg == "-h" || arg == "--help":
 		fmt.Fprint(stdout, help)
 		return 0
+	case strings.HasPrefix(arg, "-") && arg != "-v" && arg != "--version" && arg != "--probe":
+		fmt.Fprintf(stderr, "luna: unknown option %s (luna --help lists them)\nusage: %s\n", arg, usage)
+		return 2
+	}
+	switch args[1] {
 	case "-v", "--version":
 		fmt.Fprintf(stdout, "luna %s (%s, %s)\n", Version, luaRelease, runtime.Version())
 		return 0
@@ -201,6 +213,11 @@ func (rt *Runtime) Close() {
 	rt.cb.Close()
 	rt.L.Close()
 }
+
+// Binding is the runtime's cbind state, for a program that embeds luna
+// and gives its scripts Go functions (Register, PushFunction) or classes
+// (cbind.NewClass) before Entry.
+func (rt *Runtime) Binding() *cbind.State { return rt.cb }
 
 // Entry runs luna.entry(file) and reports whether it ran to its end.
 // A Lua error is printed with its traceback, never propagated.

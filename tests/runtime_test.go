@@ -24,6 +24,15 @@ func TestCommandLine(t *testing.T) {
 	if r.code != 0 || !strings.HasPrefix(r.out, "luna ") || !strings.Contains(r.out, "5.3") {
 		t.Fatalf("--version: exit %d, output %q", r.code, r.out)
 	}
+	for _, bad := range [][]string{{"--bogus"}, {"-x", "entry.lua"}, {"--probe"}} {
+		r = runLuna(t, scriptLimit, nil, bad...)
+		if r.code != 2 || !strings.Contains(r.out, "luna") {
+			t.Fatalf("%v: exit %d, want 2; output %q", bad, r.code, r.out)
+		}
+	}
+	if r = runLuna(t, scriptLimit, nil, "--bogus"); !strings.Contains(r.out, "usage: luna entry.lua") {
+		t.Fatalf("--bogus does not print the usage line: %q", r.out)
+	}
 	r = runLuna(t, scriptLimit, nil, "/nonexistent/entry.lua")
 	if r.code != 1 || !strings.Contains(r.out, "load file: /nonexistent/entry.lua ... ... [failed]") {
 		t.Fatalf("missing entry: exit %d, output %q", r.code, r.out)

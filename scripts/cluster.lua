@@ -73,6 +73,23 @@ function M.set_name(name) prefix = "[" .. name .. "] " end
 function M.log(fmt, ...) print(prefix .. format(fmt, ...)) end
 
 local function log(...) return M.log(...) end
+
+-- note(fmt, ...): a line about the cluster changing (a router lost, a new
+-- master), logged at the node's next update unless the node is stopping by
+-- then. Ctrl-C reaches every process of a cluster within a few
+-- milliseconds; what they do to each other in those milliseconds (leave,
+-- elect, reconnect) is not news.
+local function note(self, fmt, ...)
+    if not self:quiet() then self.notes[#self.notes + 1] = format(fmt, ...) end
+end
+
+-- flush_notes(): log the lines noted since the last update.
+local function flush_notes(self)
+    local notes = self.notes
+    self.notes = {}
+    if self:quiet() then return end
+    for _, line in ipairs(notes) do log("%s", line) end
+end
 local function seconds(ms) return format("%.1fs", ms / 1000) end
 
 ---------------------------------------------------------------------------
@@ -202,7 +219,7 @@ end
 ---------------------------------------------------------------------------
 -- the service side
 
-local Service = {}
+local Service = { note = note }
 Service.__index = Service
 M.Service = Service
 
@@ -232,6 +249,7 @@ function M.join(opts)
     self.routers, self.order = {}, {} -- by address; addresses in order
     self.rr = 0
     self.unreachable = {}
+    self.notes = {}
     M.set_name(self.name)
     if cfg.static then
         local addrs = {}
@@ -313,16 +331,20 @@ function Service:router_down(r, reason, now)
     local delay = r.backoff
     r.backoff = math.min(r.backoff * 2, self.max_backoff)
     r.retry_at = now + delay
-    if self.stopping then return end
+    if self:quiet() then return end
     if was == "ready" or was == "connected" or was == "leaving" then
-        log("lost router %s (%s), retry in %s", r.addr, reason, seconds(delay))
+        self:note("lost router %s (%s), retry in %s", r.addr, reason, seconds(delay))
     else
-        log("cannot reach router %s (%s), retry in %s", r.addr, reason, seconds(delay))
+        self:note("cannot reach router %s (%s), retry in %s", r.addr, reason, seconds(delay))
     end
     if was == "ready" or was == "leaving" then self:router_changed(r, false) end
     self:update_ready()
     self:update_role()
 end
+
+-- quiet(): the service is stopping (or SIGINT/SIGTERM came and it soon
+-- will): no reconnect, role or router logs any more.
+function Service:quiet() return self.stopping or luna.get_guit_signal() end
 
 function Service:router_changed(r, up)
     if self.on_router then self.on_router(self, r.addr, up) end
@@ -352,7 +374,9 @@ function Service:on_router_call(r, msg, ...)
     elseif msg == "router_leaving" then
         if r.state == "ready" then
             r.state = "leaving"
-            log("router %s (%s) is leaving; calls go through the others", tostring(r.index), r.addr)
+            if not self:quiet() then
+                self:note("router %s (%s) is leaving; calls go through the others", tostring(r.index), r.addr)
+            end
             self:router_changed(r, false)
             self:update_ready()
             self:update_role()
@@ -388,7 +412,7 @@ end
 -- update_role: for a service that tracks its group's master, it is the
 -- master when a router it is registered on names it.
 function Service:update_role()
-    if not self.track_master or self.stopping then return end
+    if not self.track_master or self:quiet() then return end
     local master, by, other = false, nil, nil
     for _, a in ipairs(self.order) do
         local r = self.routers[a]
@@ -403,11 +427,11 @@ function Service:update_role()
     if master == false and self.is_master == nil and not other then return end -- nothing known yet
     self.is_master = master
     if master then
-        log("now master of %s (named by router %s)", M.group_label(self.group), by.addr)
+        self:note("now master of %s (named by router %s)", M.group_label(self.group), by.addr)
     elseif other then
-        log("standby for %s (master is %s)", M.group_label(self.group), M.service_name(other))
+        self:note("standby for %s (master is %s)", M.group_label(self.group), M.service_name(other))
     else
-        log("standby for %s (no master)", M.group_label(self.group))
+        self:note("standby for %s (no master)", M.group_label(self.group))
     end
     if self.on_role then self.on_role(self, master) end
 end
@@ -486,6 +510,7 @@ end
 -- update(now): connect, heartbeat, notice silent routers, forget vanished
 -- ones. run() calls it after every wait.
 function Service:update(now)
+    flush_notes(self)
     local changed = false
     for _, a in ipairs(self.order) do
         local r = self.routers[a]
@@ -560,7 +585,7 @@ end
 ---------------------------------------------------------------------------
 -- the router side
 
-local Router = {}
+local Router = { note = note }
 Router.__index = Router
 M.Router = Router
 
@@ -591,6 +616,7 @@ function M.router(opts)
     self.cfg, self.index = cfg, opts.index or cfg.index
     self.on_member = opts.on_member
     self.drain_ms = opts.drain_ms or 1000
+    self.notes = {}
     M.set_name("router " .. self.index)
     self.mgr = assert(luna.create_socket_mgr(opts.max_conns or 4096))
     local listen = opts.listen and { M.parse_addr(opts.listen, true) } or { cfg.listen.host, cfg.listen.port }
@@ -626,6 +652,10 @@ function M.hostname()
     return name or os.getenv("HOSTNAME") or "localhost"
 end
 
+-- quiet(): draining, or about to (SIGINT/SIGTERM came): no per-service
+-- logs or elections any more.
+function Router:quiet() return self.draining or luna.get_guit_signal() end
+
 function Router:live_members(group)
     local ids = {}
     for id in pairs(self.by_id) do
@@ -644,17 +674,17 @@ end
 
 -- group_changed: elect the group's master, tell everyone the group's state.
 function Router:group_changed(group)
-    if self.draining then return end
+    if self:quiet() then return end
     local ids = self:live_members(group)
     local master = ids[1]
     if master ~= self.masters[group] then
         self.masters[group] = master
         self.mgr.master(group, master and self.by_id[master] or 0)
         if master then
-            log("master of %s is now %s", M.group_label(group), M.service_name(master))
+            self:note("master of %s is now %s", M.group_label(group), M.service_name(master))
             for _, id in ipairs(ids) do self:send(self.conns[self.by_id[id]], "master_changed", group, master) end
         else
-            log("master of %s cleared: no live member", M.group_label(group))
+            self:note("master of %s cleared: no live member", M.group_label(group))
         end
     end
     for _, conn in pairs(self.conns) do
@@ -671,8 +701,8 @@ function Router:gone(conn, what)
     if self.by_id[id] == conn.stream.token then
         self.by_id[id] = nil
         self.mgr.route(id, 0)
-        if not self.draining then
-            log("%s %s token %d (%s); slot kept", what, M.describe(id), conn.stream.token, conn.reason)
+        if not self:quiet() then
+            self:note("%s %s token %d (%s); slot kept", what, M.describe(id), conn.stream.token, conn.reason)
         end
         if self.on_member then self.on_member(self, id, false) end
         self:group_changed(M.group_of(id))
@@ -758,6 +788,7 @@ end
 -- update(now): drop silent peers, log the status every 10 s. run() calls
 -- it after every wait.
 function Router:update(now)
+    flush_notes(self)
     self.next_status = self.next_status or now + 10000
     if now >= self.next_status then
         self.next_status = now + 10000

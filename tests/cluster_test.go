@@ -573,6 +573,38 @@ func TestClusterRunScript(t *testing.T) {
 	}
 }
 
+// run.sh refuses to start a second cluster on ports in use (its services
+// would join the first one), and stops when a router cannot listen.
+func TestClusterRunScriptRefusesBusyPorts(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, c := range []struct{ routers, want string }{
+		{busy.Addr().String() + ",127.0.0.1:" + freePort(t), busy.Addr().String() + " is already in use"},
+		{"127.0.0.1:" + freePort(t) + ",192.0.2.1:" + freePort(t), "router 2 could not listen on 192.0.2.1:"},
+	} {
+		cmd := exec.Command("bash", clusterScript("run.sh"))
+		cmd.Env = append(os.Environ(), "LUNA="+lunaBin, "LUNA_ROUTERS="+c.routers)
+		done := make(chan struct{})
+		var out []byte
+		go func() { out, _ = cmd.CombinedOutput(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("run.sh with LUNA_ROUTERS=%s did not stop within 20 s", c.routers)
+		}
+		if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), c.want) {
+			t.Errorf("LUNA_ROUTERS=%s: exit %d, want 1 and %q; output:\n%s", c.routers, cmd.ProcessState.ExitCode(), c.want, out)
+		}
+		if strings.Contains(string(out), "] registered ") {
+			t.Errorf("LUNA_ROUTERS=%s: services started:\n%s", c.routers, out)
+		}
+	}
+}
+
 // The configuration contract: LUNA_ROUTERS, LUNA_LISTEN, LUNA_INDEX from the
 // environment, KEY=value arguments override them, defaults for a local run.
 func TestClusterConfig(t *testing.T) {

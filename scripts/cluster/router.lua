@@ -15,5 +15,10 @@ groups = import(here .. "/lib/groups.lua")
 local cluster = require("luna.cluster")
 
 function main()
-    cluster.router():run()
+    local ok, router = pcall(cluster.router)
+    if not ok then -- cannot listen, a bad setting: one line, exit 1
+        io.stderr:write(string.format("%s: %s\n", arg[0], tostring(router)))
+        os.exit(1)
+    end
+    router:run()
 end

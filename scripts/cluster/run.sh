@@ -71,11 +71,41 @@ wait_all() {
 trap 'stop; exit 130' INT
 trap 'stop; exit 143' TERM
 
+# listening HOST:PORT: something accepts connections there within a second
+# (bash's /dev/tcp)
+listening() {
+    local host=${1%:*} port=${1##*:}
+    host=${host#[}; host=${host%]}
+    timeout 1 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$host" "$port" 2>/dev/null
+}
+
 IFS=, read -r -a addrs <<< "$LUNA_ROUTERS"
+for a in "${addrs[@]}"; do
+    if listening "$a"; then
+        echo "run.sh: $a is already in use: is the example cluster running already? Stop it (Ctrl-C in its terminal), or give this one other ports: LUNA_ROUTERS=127.0.0.1:7101,127.0.0.1:7102 $0" >&2
+        exit 1
+    fi
+done
 for n in $(seq 1 ${#addrs[@]}); do
     start "router.$n" router.lua "$n"; routers+=("$last")
 done
-sleep 0.3 # let the routers listen (a service that comes too early retries)
+# every router must listen before the services start (within 5 s): one that
+# cannot stops the run, rather than letting services join another cluster
+for n in $(seq 1 ${#addrs[@]}); do
+    a=${addrs[$((n - 1))]}
+    for _ in $(seq 1 50); do
+        listening "$a" && break
+        kill -0 "${routers[$((n - 1))]}" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! listening "$a"; then
+        sleep 0.2 # let its last lines out
+        echo "run.sh: router $n could not listen on $a (its lines above say why); stopping" >&2
+        kill -TERM "${routers[@]}" 2>/dev/null
+        wait_all 5 "${routers[@]}"
+        exit 1
+    fi
+done
 for i in 1 2; do
     start "dbagent.$i" dbagent.lua "$i"; services+=("$last")
     start "matchsvr.$i" matchsvr.lua "$i"; services+=("$last")

@@ -95,9 +95,10 @@ clean:
 
 # Containers (deploy/, see deploy/README.md): a Docker engine and Docker
 # Compose (`docker compose` or `docker-compose`). The bases default to the
-# local stand-ins docker-base makes (debootstrap, no registry); set
-# BUILDER_IMAGE/RUNTIME_IMAGE (e.g. golang:1.24-bookworm, debian:bookworm-slim)
-# to build from public images. LUNA_IMAGE names the image (luna:latest).
+# local stand-ins docker-base makes (debootstrap, no registry; root, or sudo
+# without a password); set BUILDER_IMAGE/RUNTIME_IMAGE (e.g.
+# golang:1.26-bookworm, debian:bookworm-slim) to build from other images.
+# LUNA_IMAGE names the image (luna:latest).
 .PHONY: docker-base docker-build docker-up docker-down docker-logs docker-test
 
 docker-base:

@@ -15,6 +15,9 @@
 #                          Only the builder has them; the runtime image never.
 #
 # Usage: deploy/base-images.sh [--force]      (root, debootstrap, docker)
+# debootstrap needs root: run as another user, it runs itself again with
+# `sudo -n` when that works without a password, and otherwise exits 3 with
+# what to do (deploy/test.sh then says SKIP with that reason).
 # Environment: DEBIAN_MIRROR (http://deb.debian.org/debian), SUITE (bookworm),
 #   BASE_IMAGE / BUILDER_BASE_IMAGE (the tags above), GO_ROOT (the host's
 #   `go env GOROOT`, else /usr/local/go), HOST_CA_DIR (see above; empty: none).
@@ -45,7 +48,16 @@ trap cleanup EXIT
 if have_image "$BASE_IMAGE"; then
     log "$BASE_IMAGE exists (--force to rebuild)"
 else
-    [ "$(id -u)" -eq 0 ] || { echo "base-images: debootstrap needs root" >&2; exit 1; }
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+            log "debootstrap needs root: running again with sudo"
+            exec sudo -n -E bash "$0" "$@"
+        fi
+        echo "base-images: making $BASE_IMAGE needs root (debootstrap); run 'sudo deploy/base-images.sh' once," \
+            "or build from images you have: BUILDER_IMAGE=... RUNTIME_IMAGE=... (e.g. golang:1.26-bookworm," \
+            "debian:bookworm-slim)" >&2
+        exit 3
+    fi
     if ! command -v debootstrap >/dev/null; then
         log "installing debootstrap"
         { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; } || {

@@ -22,7 +22,7 @@ if [ -z "${BUILDER_IMAGE:-}" ] && [ -z "${RUNTIME_IMAGE:-}" ]; then
     if ! docker image inspect "$BUILDER_IMAGE" >/dev/null 2>&1 ||
        ! docker image inspect "$RUNTIME_IMAGE" >/dev/null 2>&1; then
         echo "build: local base images missing, making them (deploy/base-images.sh)"
-        bash "$here/base-images.sh"
+        bash "$here/base-images.sh" || exit $? # 3: they need root (base-images.sh says how)
     fi
 fi
 BUILDER_IMAGE=${BUILDER_IMAGE:-golang:1.26-bookworm}

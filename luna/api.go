@@ -24,6 +24,7 @@ func (rt *Runtime) install() error {
 		{"get_time_ns", getTimeNs},
 		{"sleep_ms", rt.sleepMs},
 		{"get_file_time", getFileTime},
+		{"_file_stamp", fileStamp},
 		{"daemon", rt.daemonize},
 		{"get_guit_signal", rt.getQuitSignal},
 		{"get_quit_signal", rt.getQuitSignal},
@@ -91,12 +92,17 @@ func getTimeNs() int64 { return time.Now().UnixNano() }
 
 // getFileTime is luna.get_file_time: the file's mtime in seconds, 0 when it
 // cannot be read.
-func getFileTime(path string) int64 {
+func getFileTime(path string) int64 { return fileStamp(path) / int64(time.Second) }
+
+// fileStamp is luna._file_stamp: the file's mtime in nanoseconds (0 when
+// it cannot be read), what hot reload compares, so that a second save
+// within the same second is reloaded too.
+func fileStamp(path string) int64 {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return 0
 	}
-	return fi.ModTime().Unix()
+	return fi.ModTime().UnixNano()
 }
 
 // sleepMs is luna.sleep_ms: block the thread for ms milliseconds, after

@@ -8,6 +8,7 @@
 
 local luna = luna
 local get_file_time = luna.get_file_time
+local file_stamp = luna._file_stamp -- the mtime in nanoseconds: a second save within a second is seen
 local get_time_ms = luna.get_time_ms
 local traceback = debug.traceback
 local format = string.format
@@ -36,7 +37,7 @@ local function load_once(filename, ...)
     if record then return record.env end
 
     local env = env_of({})
-    local time = get_file_time(filename)
+    local time, stamp = get_file_time(filename), file_stamp(filename)
     local chunk, err = loadfile(filename, "bt", env)
     if not chunk then
         log_load(filename, false, err)
@@ -47,7 +48,7 @@ local function load_once(filename, ...)
         log_load(filename, false, run_err)
         return nil
     end
-    luna.files[filename] = { filename = filename, time = time, env = env }
+    luna.files[filename] = { filename = filename, time = time, stamp = stamp, env = env }
     log_load(filename, true)
     return env
 end
@@ -141,9 +142,9 @@ end
 -- luna.try_reload(): reload every imported file whose mtime changed.
 function luna.try_reload()
     for _, record in pairs(luna.files) do
-        local time = get_file_time(record.filename)
-        if time ~= record.time then
-            record.time = time
+        local stamp = file_stamp(record.filename)
+        if stamp ~= record.stamp then
+            record.stamp, record.time = stamp, get_file_time(record.filename)
             reload(record)
         end
     end

@@ -172,3 +172,8 @@ func TestDaemon(t *testing.T) {
 		})
 	}
 }
+
+// Two saves of a file within one second are both reloaded.
+func TestReloadTwoSavesInOneSecond(t *testing.T) {
+	mustPass(t, runLuna(t, scriptLimit, nil, script("reload_fast.lua"), t.TempDir()))
+}

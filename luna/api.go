@@ -151,4 +151,7 @@ func (rt *Runtime) reportLuaError(callback, text string) {
 func (rt *Runtime) exitDrain() {
 	rt.drainAtExit(exitDrainLimit)
 	rt.errlog.flush(true)
+	if rt.atExit != nil {
+		rt.atExit()
+	}
 }

@@ -95,8 +95,11 @@ func kindName(k admin.Kind) string {
 
 // describe names the value at idx for an error message.
 func describe(L *lua.State, idx int) string {
-	if L.Type(idx) == lua.LUA_TSTRING {
+	switch L.Type(idx) {
+	case lua.LUA_TSTRING:
 		return fmt.Sprintf("%q", L.ToString(idx))
+	case lua.LUA_TNONE:
+		return "nothing"
 	}
 	return "a " + L.LTypename(idx)
 }

@@ -53,15 +53,19 @@ Environment:
   LUNA_DAEMON=on    daemon() goes to the background even inside a container
   LUNA_FRAME_TIMEOUT_MS=N  close a stream holding an unfinished frame for N ms
                     (default 10000) with on_error("frame_timeout")
-  LUNA_ADMIN=IP:PORT  serve /metrics, /healthz and /readyz over HTTP there
-                    (IP empty: 127.0.0.1); LUNA_ADMIN_TOKEN_FILE=F requires
-                    "Authorization: Bearer <F's text>" on /metrics;
-                    LUNA_ADMIN_STALL_MS=N (5000): /healthz says 503 when the
-                    script has not come back to wait for N ms
+  LUNA_ADMIN=IP:PORT  serve the admin endpoint over HTTP there (IP empty:
+                    127.0.0.1): /metrics, /healthz, /readyz, the status page
+                    and /debug; LUNA_ADMIN_TOKEN_FILE=F requires
+                    "Authorization: Bearer <F's text>" on every path but
+                    /healthz and /readyz; LUNA_ADMIN_STALL_MS=N (5000):
+                    /healthz says 503 when the script has not come back to
+                    wait for N ms
   LUNA_CLUSTER_KEY_FILE=F  cluster keys, one per line (at least 16 bytes each):
                     every connection proves the first and accepts any of
                     them before its first frame; peers without one are
                     refused (README, "Security")
+  LUNA_DNS_SERVER=IP:PORT  luna.discover's dns: sources ask that DNS server;
+                    LUNA_DISCOVERY_INTERVAL_MS=N (1000): how often they look
   LUNA_CPUPROFILE=F write a Go CPU profile of the whole run to F (go tool pprof)
   LUNA_MEMPROFILE=F write a Go heap profile to F at exit (go tool pprof)
 `
@@ -117,6 +121,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer rt.Close()
+	rt.atExit = func() {
+		if err := stopProfiles(); err != nil {
+			fmt.Fprintln(stderr, "luna: profile:", err)
+		}
+	}
 	if rt.daemon == daemonChild {
 		waitForDaemonParent()
 		os.Unsetenv(envDaemonChild)
@@ -166,6 +175,9 @@ type Runtime struct {
 	// order they were made (scriptOrder).
 	scriptMetrics map[string]*scriptMetric
 	scriptOrder   []string
+	// atExit, when set, runs when os.exit ends the process (Main writes
+	// the Go profiles there).
+	atExit func()
 	// nativeDebt is native memory of new objects not yet accounted to
 	// Lua's collector (gc.go).
 	nativeDebt int

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/google/pprof/profile"
 )
 
 const scriptLimit = 20 * time.Second
@@ -176,4 +178,28 @@ func TestDaemon(t *testing.T) {
 // Two saves of a file within one second are both reloaded.
 func TestReloadTwoSavesInOneSecond(t *testing.T) {
 	mustPass(t, runLuna(t, scriptLimit, nil, script("reload_fast.lua"), t.TempDir()))
+}
+
+// LUNA_CPUPROFILE and LUNA_MEMPROFILE are written whether the script returns
+// or ends the process with os.exit, and pprof reads them.
+func TestProfilesAtExit(t *testing.T) {
+	for _, entry := range []string{"exit_now.lua", "one_shot.lua"} {
+		dir := t.TempDir()
+		cpu, mem := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof")
+		r := runLuna(t, scriptLimit, []string{"LUNA_CPUPROFILE=" + cpu, "LUNA_MEMPROFILE=" + mem}, script(entry))
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", entry, r.code, r.out)
+		}
+		for _, path := range []string{cpu, mem} {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatalf("%s: %v", entry, err)
+			}
+			_, err = profile.Parse(f)
+			f.Close()
+			if err != nil {
+				t.Errorf("%s: %s is not a profile: %v", entry, filepath.Base(path), err)
+			}
+		}
+	}
 }

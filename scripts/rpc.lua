@@ -43,7 +43,11 @@ local handlers = {} -- msg -> fn
 local self_id = nil
 
 local function report(what, err)
-    luna._report_error(what, tostring(err))
+    if luna._report_error then
+        luna._report_error(what, tostring(err))
+    else -- another runtime (the C++ luna) running this file
+        print(what .. ": " .. tostring(err))
+    end
 end
 
 -- settle delivers a request's outcome, once.
@@ -236,10 +240,12 @@ function rpc.attach(stream)
     return stream
 end
 
--- run at the end of every wait (the runtime calls it once this module is
--- loaded): requests past their deadline fail with "timeout"
+-- rpc.tick(): requests past their deadline fail with "timeout". This
+-- runtime runs it at the end of every wait once the module is loaded;
+-- another one (the C++ luna, which can dofile this file) must call it
+-- from its loop.
 local next_scan = 0
-function luna._rpc_tick()
+function rpc.tick()
     local t = now()
     if count == 0 or t < next_scan then return end
     next_scan = t + 5
@@ -247,6 +253,7 @@ function luna._rpc_tick()
         if t >= p.deadline then settle(id, false, "timeout") end
     end
 end
-luna._rpc_loaded()
+luna._rpc_tick = rpc.tick
+if luna._rpc_loaded then luna._rpc_loaded() end
 
 return rpc

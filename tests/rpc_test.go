@@ -2,6 +2,7 @@ package tests
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -70,4 +71,21 @@ func TestRPCThroughACPPRouter(t *testing.T) {
 	callee.waitLine("REGISTERED 131074", 10*time.Second)
 	r := runLuna(t, 30*time.Second, nil, script("rpc_service.lua"), port, "131073", "131074", "no-feedback")
 	mustPass(t, r)
+}
+
+// luna.rpc is plain Lua over call and forward_*: a C++ luna process runs
+// the same file (loaded with dofile, rpc.tick() in its loop) and answers
+// every kind of request of rpc_client.lua: replies, a deferred reply,
+// errors, a missing handler, a plain call beside rpc, a timeout. Where
+// LUNA_REF names a C++ luna binary.
+func TestRPCWithACPPCallee(t *testing.T) {
+	ref := os.Getenv("LUNA_REF")
+	if ref == "" {
+		t.Skip("LUNA_REF is not set: no C++ luna binary to serve rpc")
+	}
+	port := freePort(t)
+	rpcLua, _ := filepath.Abs(filepath.Join("..", "scripts", "rpc.lua"))
+	srv := startBinary(t, ref, []string{"PORT=" + port, "RPC=" + rpcLua}, script("rpc_server.lua"))
+	srv.waitLine("READY", 10*time.Second)
+	mustPass(t, runLuna(t, 30*time.Second, nil, script("rpc_client.lua"), port))
 }

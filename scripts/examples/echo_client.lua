@@ -16,7 +16,11 @@ function main()
 
     -- connect never blocks: it returns a stream at once, and the outcome
     -- comes later, inside mgr.wait, as on_connected or on_error.
-    local stream = mgr.connect(host, port)
+    local stream, err = mgr.connect(host, port)
+    if not stream then -- a bad address (or port) is refused at once
+        print("cannot connect to " .. host .. ":" .. tostring(port) .. ": " .. tostring(err))
+        os.exit(1)
+    end
     local done, failed = false, nil
 
     stream.on_connected = function()

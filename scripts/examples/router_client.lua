@@ -19,7 +19,11 @@ local ROUNDS = 3
 
 function main()
     local mgr = luna.create_socket_mgr(10)
-    local router = mgr.connect("127.0.0.1", port)
+    local router, err = mgr.connect("127.0.0.1", port)
+    if not router then -- a bad address (or port) is refused at once
+        print("cannot connect to " .. "127.0.0.1:" .. tostring(port) .. ": " .. tostring(err))
+        os.exit(1)
+    end
     local registered, failed = false, nil
     local hashed = {}   -- key -> the indexes of the services that answered it
     local master = nil  -- the answer to forward_master: { index, is_master }

@@ -17,7 +17,11 @@ is_master = false
 
 function main()
     local mgr = luna.create_socket_mgr(10)
-    local router = mgr.connect("127.0.0.1", port)
+    local router, err = mgr.connect("127.0.0.1", port)
+    if not router then -- a bad address (or port) is refused at once
+        print("cannot connect to " .. "127.0.0.1:" .. tostring(port) .. ": " .. tostring(err))
+        os.exit(1)
+    end
     local quit = false
 
     router.on_connected = function()

@@ -9,7 +9,7 @@ BIN      := bin/luna
 # per target here.
 FUZZTIME ?= 100000x
 
-.PHONY: all build example run test verify vet race nocgo crossbuild fuzz bench soak clean
+.PHONY: all build example run test verify vet race nocgo crossbuild fuzz bench soak clean windows
 
 # Recipes run in bash with pipefail: the test targets pipe go test -json
 # into testsum, which counts every test into SUMMARY for make test's last
@@ -92,6 +92,12 @@ soak: build
 
 clean:
 	rm -rf bin
+
+# 64-bit Windows, cross-built on this machine: bin/windows/luna.exe, with Lua
+# 5.3.6 from Debian's lua5.3 source package linked in statically (no DLL).
+# Installs mingw-w64 and fetches the source when missing (scripts/windows.sh).
+windows:
+	GO=$(GO) bash scripts/windows.sh
 
 # Containers (deploy/, see deploy/README.md): a Docker engine and Docker
 # Compose (`docker compose` or `docker-compose`). The bases default to the

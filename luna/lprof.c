@@ -7,6 +7,9 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <time.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <lauxlib.h>
 #include "luna.h"
 #include "_cgo_export.h"
@@ -15,9 +18,18 @@ static _Atomic long long prof_armed_ns;
 static long long prof_late_ns;
 
 static long long now_ns(void) {
+#ifdef _WIN32 // mingw's clock_gettime needs winpthreads; the counter is the same clock
+	static LARGE_INTEGER freq;
+	LARGE_INTEGER t;
+	if (!freq.QuadPart) QueryPerformanceFrequency(&freq);
+	QueryPerformanceCounter(&t);
+	return (long long)(t.QuadPart / freq.QuadPart) * 1000000000LL +
+	       (long long)(t.QuadPart % freq.QuadPart) * 1000000000LL / freq.QuadPart;
+#else
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+#endif
 }
 
 static void luna_prof_hook(lua_State *L, lua_Debug *ar) {

@@ -9,7 +9,7 @@ BIN      := bin/luna
 # per target here.
 FUZZTIME ?= 100000x
 
-.PHONY: all build example run test verify vet race nocgo crossbuild fuzz bench soak clean windows
+.PHONY: all build example run test verify vet race nocgo crossbuild fuzz bench soak clean windows wine-test
 
 # Recipes run in bash with pipefail: the test targets pipe go test -json
 # into testsum, which counts every test into SUMMARY for make test's last
@@ -41,7 +41,7 @@ run: build
 # ran (subtests and fuzz targets included; docker-test counts as one).
 test: $(TESTSUM)
 	@rm -f $(SUMMARY); start=$$(date +%s); \
-	$(MAKE) --no-print-directory verify race nocgo crossbuild fuzz docker-test; rc=$$?; \
+	$(MAKE) --no-print-directory verify race nocgo crossbuild fuzz docker-test wine-test; rc=$$?; \
 	echo "== make test: $$(( $$(date +%s) - start )) s"; \
 	$(TESTSUM) -file $(SUMMARY) -total || rc=1; exit $$rc
 
@@ -93,11 +93,18 @@ soak: build
 clean:
 	rm -rf bin
 
-# 64-bit Windows, cross-built on this machine: bin/windows/luna.exe, with Lua
-# 5.3.6 from Debian's lua5.3 source package linked in statically (no DLL).
-# Installs mingw-w64 and fetches the source when missing (scripts/windows.sh).
+# 64-bit Windows, cross-built on this machine: bin/windows/luna.exe and
+# lua53.dll (Lua 5.3.6 from Debian's lua5.3 source package). Installs
+# mingw-w64 and fetches the source when missing (scripts/windows.sh).
 windows:
 	GO=$(GO) bash scripts/windows.sh
+
+# The port's integration tests and the kit's oneway and ping-pong against
+# luna.exe under Wine (tests/wine/run.sh); "SKIP: no wine64" without Wine.
+wine-test: $(TESTSUM)
+	@mkdir -p bin; WINE_GO_TEST_ARGS=-json GO=$(GO) bash tests/wine/run.sh | tee bin/wine-test.log | \
+		$(TESTSUM) -file $(SUMMARY) -name wine; rc=$$?; \
+	if grep -q '^SKIP' bin/wine-test.log; then $(TESTSUM) -file $(SUMMARY) -name wine -record skip; fi; exit $$rc
 
 # Containers (deploy/, see deploy/README.md): a Docker engine and Docker
 # Compose (`docker compose` or `docker-compose`). The bases default to the

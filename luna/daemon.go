@@ -32,7 +32,7 @@ func currentDaemonState() daemonState {
 	switch mode := os.Getenv(envDaemon); {
 	case os.Getenv(envDaemonChild) == "1":
 		return daemonChild
-	case mode == "off", mode != "on" && inContainer():
+	case !daemonSupported, mode == "off", mode != "on" && inContainer():
 		return daemonDisabled
 	}
 	return daemonForeground

@@ -7,6 +7,9 @@ import (
 	"syscall"
 )
 
+// daemonSupported: daemon() re-executes the binary in a new session here.
+const daemonSupported = true
+
 // startDaemonCopy starts the background copy: same executable and
 // arguments, a new session, envDaemonChild set, and the read end of a pipe
 // as fd 3 that reaches EOF when this process exits. The write end is a raw

@@ -7,9 +7,10 @@ packages=(make gcc pkg-config liblua5.3-dev lua-cjson lua5.3)
 # without what they recommend: prometheus (promtool checks the admin
 # endpoint's /metrics, and the tests scrape a live process with a real
 # Prometheus server; not its node exporter), chromium (headless, for the
-# status page's test) and etcd-server (the etcd: routers source is tested
-# against a real etcd)
-bare=(prometheus chromium etcd-server)
+# status page's test), etcd-server (the etcd: routers source is tested
+# against a real etcd), and gcc-mingw-w64-x86-64 and wine64 (make windows
+# cross-builds luna.exe; make test runs the port's tests under Wine)
+bare=(prometheus chromium etcd-server gcc-mingw-w64-x86-64 wine64)
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done

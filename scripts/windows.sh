@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# windows.sh (make windows): cross-build bin/windows/luna.exe for 64-bit
-# Windows on this Linux machine, with Lua 5.3 linked in statically (no
-# lua53.dll to ship beside it).
+# windows.sh (make windows): cross-build bin/windows/luna.exe and
+# bin/windows/lua53.dll for 64-bit Windows on this Linux machine. Lua is a
+# DLL, as on Windows it usually is, so that Lua C modules (.dll files found
+# through package.cpath, linked against lua53.dll) share the one Lua the
+# runtime uses; ship the two files together.
 #
 #   scripts/windows.sh
 #
@@ -11,8 +13,8 @@
 # `apt-get source --download-only lua5.3` after adding a deb-src entry for
 # the machine's own Debian mirror. Nothing comes from outside the package
 # registries. Lua is compiled as Debian compiles it (LUA_COMPAT_5_2) into
-# bin/windows/lua/liblua53.a; a pkg-config file there points luna's cgo
-# packages at it.
+# lua53.dll and its import library bin/windows/lua/liblua53.dll.a; a
+# pkg-config file there points luna's cgo packages at it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -55,23 +57,22 @@ if [ -z "$src" ]; then
     src=$(ls -d "$lua"/lua5.3-*/src | head -1)
 fi
 
-if [ ! -f "$lua/liblua53.a" ] || [ "$src/lapi.c" -nt "$lua/liblua53.a" ]; then
-    log "compiling Lua $(basename "$(dirname "$src")" | sed 's/lua5.3-//') with $CC"
+if [ ! -f "$out/lua53.dll" ] || [ "$src/lapi.c" -nt "$out/lua53.dll" ]; then
+    log "compiling Lua $(basename "$(dirname "$src")" | sed 's/lua5.3-//') with $CC into lua53.dll"
     objs=()
+    mkdir -p "$lua/obj"
     for c in "$src"/*.c; do
         case $(basename "$c") in lua.c | luac.c) continue ;; esac
         o=$lua/obj/$(basename "${c%.c}").o
-        mkdir -p "$lua/obj"
-        "$CC" -O2 -Wall -DLUA_COMPAT_5_2 -c "$c" -o "$o"
+        "$CC" -O2 -Wall -DLUA_COMPAT_5_2 -DLUA_BUILD_AS_DLL -c "$c" -o "$o"
         objs+=("$o")
     done
-    rm -f "$lua/liblua53.a"
-    "$AR" rcs "$lua/liblua53.a" "${objs[@]}"
+    "$CC" -shared -o "$out/lua53.dll" "${objs[@]}" -Wl,--out-implib,"$lua/liblua53.dll.a"
 fi
 mkdir -p "$lua/pkgconfig"
 cat >"$lua/pkgconfig/lua5.3.pc" <<EOF
 Name: Lua
-Description: Lua 5.3 for x86_64-w64-mingw32, static (scripts/windows.sh)
+Description: Lua 5.3 for x86_64-w64-mingw32, lua53.dll (scripts/windows.sh)
 Version: 5.3.6
 Cflags: -I$src
 Libs: -L$lua -llua53
@@ -81,4 +82,4 @@ EOF
 log "building bin/windows/luna.exe"
 (cd "$root" && GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC="$CC" PKG_CONFIG_LIBDIR="$lua/pkgconfig" \
     CGO_LDFLAGS="-L$lua" "$GO" build -tags lua53 -o "$out/luna.exe" .)
-log "ok: $out/luna.exe ($(du -h "$out/luna.exe" | cut -f1))"
+log "ok: $out/luna.exe ($(du -h "$out/luna.exe" | cut -f1)) and $out/lua53.dll ($(du -h "$out/lua53.dll" | cut -f1))"

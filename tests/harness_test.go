@@ -16,10 +16,15 @@ import (
 	"time"
 )
 
-// lunaBin is the binary under test, built by TestMain.
+// lunaBin is the binary under test, built by TestMain, or LUNA_TEST_BIN
+// when that names one (tests/wine/run.sh: luna.exe under Wine).
 var lunaBin string
 
 func TestMain(m *testing.M) {
+	if bin := os.Getenv("LUNA_TEST_BIN"); bin != "" {
+		lunaBin = bin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "luna-tests-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -55,7 +60,8 @@ func runLuna(t *testing.T, limit time.Duration, env []string, args ...string) re
 	t.Helper()
 	var out bytes.Buffer
 	code := runCmd(t, limit, env, &out, &out, lunaBin, args...)
-	return result{out.String(), code}
+	// a Windows console program ends its lines with \r\n (luna.exe under Wine)
+	return result{strings.ReplaceAll(out.String(), "\r\n", "\n"), code}
 }
 
 // runCmd runs bin with args to completion (at most limit), stdin on

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -202,4 +203,27 @@ func TestProfilesAtExit(t *testing.T) {
 			}
 		}
 	}
+}
+
+// On Windows (luna.exe under Wine, tests/wine/run.sh, which sets
+// LUNA_TEST_WINDOWS_CC and LUNA_TEST_WINDOWS_LUA): a Lua C module .dll
+// built against lua53.dll loads through package.cpath, import and reload
+// take drive letters and backslashes, daemon() is a no-op.
+func TestWindowsPortability(t *testing.T) {
+	cc, lua := os.Getenv("LUNA_TEST_WINDOWS_CC"), os.Getenv("LUNA_TEST_WINDOWS_LUA")
+	if cc == "" || lua == "" {
+		t.Skip("not a Windows run (tests/wine/run.sh)")
+	}
+	mods, work := t.TempDir(), t.TempDir()
+	src, _ := filepath.Glob(filepath.Join(lua, "lua5.3-*", "src"))
+	if len(src) == 0 {
+		t.Fatalf("no Lua source under %s", lua)
+	}
+	build := exec.Command(cc, "-O2", "-shared", "-I"+src[0], "-o", filepath.Join(mods, "winmod.dll"),
+		filepath.Join("wine", "winmod.c"), "-L"+lua, "-llua53")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building winmod.dll: %v\n%s", err, out)
+	}
+	windows := func(p string) string { return `Z:` + strings.ReplaceAll(p, "/", `\`) }
+	mustPass(t, runLuna(t, scriptLimit, nil, windows(script("windows_port.lua")), windows(mods), windows(work)))
 }

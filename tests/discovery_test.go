@@ -106,8 +106,13 @@ func TestClusterEtcdDiscovery(t *testing.T) {
 
 	mark = c.marks()
 	c.kill("router.1")
-	took := waitEvery(c, mark, 3*time.Second, "router "+r1+" left "+c.source+"; forgotten")
-	t.Logf("every service forgot the killed router %v after the kill (its lease: 2 s)", took.Round(time.Millisecond))
+	// its links die with it: every service stops using it at once; its
+	// address leaves etcd when its 2 s lease lapses (etcd checks leases
+	// every 500 ms), and then the services forget it
+	lost := waitEvery(c, mark, 3*time.Second, "lost router "+r1+" (")
+	forgot := waitEvery(c, mark, 5*time.Second, "router "+r1+" left "+c.source+"; forgotten")
+	t.Logf("every service stopped using the killed router %v after the kill, and forgot it %v after (its lease: 2 s)",
+		lost.Round(time.Millisecond), forgot.Round(time.Millisecond))
 	waitReplies(c, c.marks(), r2, 3)
 
 	c.stop(discoverySvcs...)

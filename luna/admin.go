@@ -139,29 +139,9 @@ func (rt *Runtime) adminReady(ready bool) {
 
 // totalStats is every manager's node.Stats summed.
 func (rt *Runtime) totalStats() node.Stats {
-	t := node.Stats{StreamErrors: map[string]uint64{}, AuthFailures: map[string]uint64{}, Dropped: map[string]uint64{}}
-	sum := func(into, from map[string]uint64) {
-		for k, v := range from {
-			into[k] += v
-		}
-	}
+	var t node.Stats
 	for m := range rt.managers {
-		st := m.node.Stats()
-		t.Streams += st.Streams
-		t.Listeners += st.Listeners
-		t.SendQueue += st.SendQueue
-		t.Accepted += st.Accepted
-		t.Refused += st.Refused
-		t.BytesIn += st.BytesIn
-		t.BytesOut += st.BytesOut
-		t.FramesIn += st.FramesIn
-		t.FramesOut += st.FramesOut
-		t.OverflowDrops += st.OverflowDrops
-		t.LostBytes += st.LostBytes
-		t.Busy += st.Busy
-		sum(t.StreamErrors, st.StreamErrors)
-		sum(t.AuthFailures, st.AuthFailures)
-		sum(t.Dropped, st.Dropped)
+		t.Add(m.node.Stats())
 	}
 	return t
 }

@@ -39,6 +39,36 @@ type Stats struct {
 	Busy               time.Duration
 }
 
+// Add adds o's counts and gauges to s (a process's total over its nodes).
+func (s *Stats) Add(o Stats) {
+	s.Streams += o.Streams
+	s.Listeners += o.Listeners
+	s.SendQueue += o.SendQueue
+	s.Accepted += o.Accepted
+	s.Refused += o.Refused
+	s.BytesIn += o.BytesIn
+	s.BytesOut += o.BytesOut
+	s.FramesIn += o.FramesIn
+	s.FramesOut += o.FramesOut
+	s.OverflowDrops += o.OverflowDrops
+	s.LostBytes += o.LostBytes
+	s.Busy += o.Busy
+	s.StreamErrors = addCounts(s.StreamErrors, o.StreamErrors)
+	s.AuthFailures = addCounts(s.AuthFailures, o.AuthFailures)
+	s.Dropped = addCounts(s.Dropped, o.Dropped)
+}
+
+// addCounts adds from into into (made when nil) and returns it.
+func addCounts(into, from map[string]uint64) map[string]uint64 {
+	if into == nil {
+		into = map[string]uint64{}
+	}
+	for k, v := range from {
+		into[k] += v
+	}
+	return into
+}
+
 // NoteLost counts bytes that were meant for a stream that died before
 // they reached it (the handler's own queue, say).
 func (n *Node) NoteLost(bytes int) { n.count.lostBytes += uint64(bytes) }

@@ -73,7 +73,6 @@ typedef struct cb_arena {
 typedef struct cb_ctx {
 	uint32_t id;     /* index in Go's table of states */
 	int objects;     /* registry ref: weak-valued handle -> shadow table */
-	int counts;      /* registry ref: handle -> number of shadow tables alive */
 	int sigmeta;     /* registry ref: metatable of signature userdata */
 	int classes;     /* registry ref: class name -> metatable */
 	cb_arena arena;  /* Go -> C string bytes, addressed by offset */

@@ -4,10 +4,12 @@
  * A shadow object is a table { __pointer__ = lightuserdata(handle) } whose
  * metatable is its class's. registry[ctx->objects] maps handle -> table with
  * weak values, so the same Go object yields the same table while the table
- * lives. registry[ctx->counts] counts the tables created per handle: when a
- * table is collected while Go pushes its object again (the weak entry is
- * cleared before the finalizer runs), a second table is created for the same
- * handle, and the handle is released only after the last one's __gc.
+ * lives. When a table is collected while Go pushes its object again (the
+ * weak entry is cleared before the finalizer runs), a second table is made
+ * for the same handle and takes the entry; the first one's __gc then sees
+ * another table there and leaves the handle to it. So a handle is released
+ * by the __gc of a table that finds no other table in the entry, with no
+ * per-object count to keep.
  */
 #include "cbind.h"
 #include "_cgo_export.h"
@@ -30,17 +32,6 @@ uintptr_t cb_handle_at(lua_State *L, int idx) {
 	return h;
 }
 
-static void cb_count(lua_State *L, cb_ctx *ctx, void *h) {
-	lua_Integer n;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->counts);
-	lua_rawgetp(L, -1, h);
-	n = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	lua_pushinteger(L, n + 1);
-	lua_rawsetp(L, -2, h);
-	lua_pop(L, 1);
-}
-
 /* cb_newobject creates the shadow table of h with metatable meta (at index
  * meta) and records it. [-0, +1, m] */
 static void cb_newobject(lua_State *L, cb_ctx *ctx, void *h, int meta) {
@@ -55,7 +46,6 @@ static void cb_newobject(lua_State *L, cb_ctx *ctx, void *h, int meta) {
 	lua_pushvalue(L, -2);
 	lua_rawsetp(L, -2, h);
 	lua_pop(L, 1);
-	cb_count(L, ctx, h);
 }
 
 /* cb_pushobj pushes the shadow table of handle h, creating it with the
@@ -193,25 +183,22 @@ int cb_push_export(lua_State *L, cb_ctx *ctx) {
 	return cb_protect(L, cb_push_export_p, &a, 1);
 }
 
-/* cb_obj_gc is the __gc of every class metatable (upvalue 1: ctx). */
+/* cb_obj_gc is the __gc of every class metatable (upvalue 1: ctx). The
+ * handle is released unless another table of it holds the objects entry
+ * (see the top of this file); at lua_close the entry may still be this
+ * table, which releases too. */
 int cb_obj_gc(lua_State *L) {
 	cb_ctx *ctx = (cb_ctx *)lua_touserdata(L, lua_upvalueindex(1));
 	void *h = (void *)cb_handle_at(L, 1);
-	lua_Integer n;
+	int other;
 	if (h == NULL) {
 		return 0;
 	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->counts);
-	lua_rawgetp(L, -1, h);
-	n = lua_tointeger(L, -1) - 1;
-	lua_pop(L, 1);
-	if (n > 0) {
-		lua_pushinteger(L, n);
-		lua_rawsetp(L, -2, h);
-		return 0;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->objects);
+	other = lua_rawgetp(L, -1, h) == LUA_TTABLE && !lua_rawequal(L, -1, 1);
+	lua_pop(L, 2);
+	if (!other) {
+		cbindRelease(ctx, (uintptr_t)h);
 	}
-	lua_pushnil(L);
-	lua_rawsetp(L, -2, h);
-	cbindRelease(ctx, (uintptr_t)h);
 	return 0;
 }

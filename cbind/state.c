@@ -82,7 +82,6 @@ static int cb_init_p(lua_State *L) {
 	lua_setmetatable(L, -2);
 	lua_pop(L, 1);
 
-	ctx->counts = cb_newref(L);
 	ctx->classes = cb_newref(L);
 	ctx->sigmeta = cb_newref(L);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ctx->sigmeta);

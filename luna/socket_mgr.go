@@ -124,14 +124,14 @@ func (m *socketMgr) connect(L *lua.State, host string, port int64) (*node.Stream
 	return s, resultOK, nil
 }
 
-// adopt makes a new stream's table, with stream.call installed as the C
-// closure that encodes into the outbox, and counts what the stream holds
-// natively for Lua's collector. [-0, +0, m]: Push raises through a panic.
+// adopt makes a new stream's table, and counts what the stream holds
+// natively for Lua's collector. stream.call is at first the Go method; its
+// first use gives the table the C closure that encodes into the outbox
+// (installCallOnce), so an idle stream keeps neither the closure nor a
+// slot. [-0, +0, m]: Push raises through a panic.
 func (m *socketMgr) adopt(L *lua.State, s *node.Stream) {
 	m.rt.classes.stream.Push(s)
-	m.rt.classes.mgr.Push(m)
-	m.installCall(L, -1, -2, s)
-	L.Pop(2)
+	L.Pop(1)
 	m.rt.noteNative(L, streamNativeBytes)
 }
 

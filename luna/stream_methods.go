@@ -12,10 +12,12 @@ import (
 // Lua methods of a stream.
 
 // call is stream.call(...) -> archive length | nil, reason: the Go
-// method, which the C closure of outbox.c replaces on every stream that
-// got an outbox slot.
+// method, which its first use replaces on the stream's table with the C
+// closure of outbox.c.
 func call(s *node.Stream, L *lua.State) (int64, error) {
-	return sendArchive(s, L, 1, wire.RemoteCall, 0, 0)
+	n, err := sendArchive(s, L, 1, wire.RemoteCall, 0, 0)
+	mgrOf(s).installCallOnce(L, s) // later calls stay in C
+	return n, err
 }
 
 // sendArchive encodes the values from index first on and sends them as a

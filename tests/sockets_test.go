@@ -65,6 +65,14 @@ func TestRoundTripEveryValueKind(t *testing.T) {
 	mustPass(t, runLuna(t, 30*time.Second, nil, script("roundtrip.lua"), port))
 }
 
+// TestCallInstalledOnFirstUse: stream.call becomes the C closure on its
+// first use, keeps call order across the switch, and leaves a script's own
+// stream.call alone.
+func TestCallInstalledOnFirstUse(t *testing.T) {
+	_, port := startEcho(t)
+	mustPass(t, runLuna(t, 30*time.Second, nil, script("call_install.lua"), port))
+}
+
 func runScenario(t *testing.T, args ...string) result {
 	t.Helper()
 	r := runLuna(t, 30*time.Second, nil, append([]string{script("stream_errors.lua")}, args...)...)

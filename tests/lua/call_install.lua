@@ -1,0 +1,50 @@
+-- call_install.lua: stream.call's first use (arg[1] = an echo_server.lua port).
+-- The Go method gives the stream's table its C closure on first use: an idle
+-- stream has none, calls made across the switch keep their order, and a
+-- script's own stream.call, wrapping the method, is never replaced.
+io.stdout:setvbuf("line")
+local port = math.tointeger(tonumber(arg[1]))
+local CALLS = 50
+
+local function fail(why) print("FAIL " .. why) os.exit(1) end
+
+function main()
+    local mgr = luna.create_socket_mgr(8)
+    local plain = assert(mgr.connect("127.0.0.1", port))
+    local wrapped = assert(mgr.connect("127.0.0.1", port))
+    if rawget(plain, "call") ~= nil then fail("a stream has its call closure before any call") end
+    local got = { [plain] = {}, [wrapped] = {} }
+    local up = 0
+    for _, s in ipairs({ plain, wrapped }) do
+        s.on_connected = function() up = up + 1 end
+        s.on_error = function(err) fail("stream error " .. tostring(err)) end
+        s.on_call = function(name, i) table.insert(got[s], i) end
+    end
+    local stop = luna.get_time_ms() + 10000
+    while up < 2 and luna.get_time_ms() < stop do mgr.wait(10) end
+    if up < 2 then fail("not connected") end
+
+    local method, wraps = wrapped.call, 0
+    wrapped.call = function(...)
+        wraps = wraps + 1
+        return method(...)
+    end
+    -- in one loop turn: the first call is the Go method's, the rest the closure's
+    for i = 1, CALLS do
+        if not plain.call("n", i) then fail("plain call " .. i) end
+        if not wrapped.call("n", i) then fail("wrapped call " .. i) end
+    end
+    if type(rawget(plain, "call")) ~= "function" then fail("no call closure after a call") end
+    if wraps ~= CALLS then fail("the script's wrapper was replaced after " .. wraps .. " calls") end
+
+    while (#got[plain] < CALLS or #got[wrapped] < CALLS) and luna.get_time_ms() < stop do mgr.wait(10) end
+    for s, name in pairs({ [plain] = "plain", [wrapped] = "wrapped" }) do
+        if #got[s] ~= CALLS then fail(name .. ": " .. #got[s] .. " of " .. CALLS .. " echoes") end
+        for i = 1, CALLS do
+            if got[s][i] ~= i then fail(name .. ": echo " .. i .. " is " .. tostring(got[s][i])) end
+        end
+    end
+    plain.call("quit")
+    mgr.wait(10)
+    print("PASS")
+end

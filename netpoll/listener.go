@@ -19,6 +19,10 @@ type Listener struct {
 	port   int
 	p      *Poller
 	closed bool
+	// the last peer's address and its text, which streams from one
+	// address share
+	lastIP   netip.Addr
+	lastText string
 }
 
 // Listen opens a non-blocking listening socket on the IPv4 or IPv6 literal
@@ -99,7 +103,7 @@ func (l *Listener) Accept() (*Stream, error) {
 		return nil, ErrClosed
 	}
 	for range maxAcceptRetries {
-		fd, sa, err := sysAccept(l.fd)
+		fd, ip, err := sysAccept(l.fd)
 		if err != nil {
 			if isInterrupted(err) || isConnAborted(err) {
 				continue
@@ -112,10 +116,18 @@ func (l *Listener) Accept() (*Stream, error) {
 		// A failure here means the peer is already gone; the first read
 		// will say so.
 		setNoDelay(fd, true)
-		ip, _ := addrOf(sa)
-		return newStream(fd, stateConnected, ip.Unmap().String()), nil
+		return newStream(fd, stateConnected, l.ipText(ip.Unmap())), nil
 	}
 	return nil, ErrWouldBlock
+}
+
+// ipText is ip as text, shared with the previous connection's when they
+// come from one address.
+func (l *Listener) ipText(ip netip.Addr) string {
+	if ip != l.lastIP || l.lastText == "" {
+		l.lastIP, l.lastText = ip, ip.String()
+	}
+	return l.lastText
 }
 
 // Close deregisters and closes the listening socket. Closing twice is a

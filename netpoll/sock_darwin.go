@@ -3,6 +3,7 @@
 package netpoll
 
 import (
+	"net/netip"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -35,7 +36,7 @@ func newStreamSocket(v6 bool) (FD, error) {
 }
 
 // sysAccept returns a non-blocking, close-on-exec connection.
-func sysAccept(fd FD) (FD, sockaddr, error) {
+func sysAccept(fd FD) (FD, netip.Addr, error) {
 	syscall.ForkLock.RLock()
 	nfd, sa, err := unix.Accept(fd)
 	if err == nil {
@@ -43,13 +44,14 @@ func sysAccept(fd FD) (FD, sockaddr, error) {
 	}
 	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return invalidFD, nil, err
+		return invalidFD, netip.Addr{}, err
 	}
 	if err := prepareSocket(nfd); err != nil {
 		unix.Close(nfd)
-		return invalidFD, nil, err
+		return invalidFD, netip.Addr{}, err
 	}
-	return nfd, sa, nil
+	ip, _ := addrOf(sa)
+	return nfd, ip, nil
 }
 
 // prepareSocket makes fd non-blocking and stops writes to a closed peer

@@ -96,23 +96,25 @@ func setNonblock(fd FD) error {
 }
 
 // sysAccept returns a non-blocking connection.
-func sysAccept(fd FD) (FD, sockaddr, error) {
+func sysAccept(fd FD) (FD, netip.Addr, error) {
 	var rsa windows.RawSockaddrAny
 	size := int32(unsafe.Sizeof(rsa))
 	r, _, err := procAccept.Call(uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&size)))
 	nfd := FD(r)
 	if nfd == windows.InvalidHandle {
-		return invalidFD, nil, err
+		return invalidFD, netip.Addr{}, err
 	}
 	if err := setNonblock(nfd); err != nil {
 		windows.Closesocket(nfd)
-		return invalidFD, nil, err
+		return invalidFD, netip.Addr{}, err
 	}
-	sa, err := rsa.Sockaddr()
-	if err != nil {
-		sa = nil // the address is only informative
+	switch rsa.Addr.Family {
+	case windows.AF_INET:
+		return nfd, netip.AddrFrom4((*windows.RawSockaddrInet4)(unsafe.Pointer(&rsa)).Addr), nil
+	case windows.AF_INET6:
+		return nfd, netip.AddrFrom16((*windows.RawSockaddrInet6)(unsafe.Pointer(&rsa)).Addr), nil
 	}
-	return nfd, sa, nil
+	return nfd, netip.Addr{}, nil // the address is only informative
 }
 
 func sysBind(fd FD, sa sockaddr) error { return windows.Bind(fd, sa) }

@@ -19,17 +19,31 @@ type slot struct {
 	gen uint32
 }
 
+// slotPage is how many slots a page of the table holds: the table grows a
+// page at a time, so thousands of objects cost no copies (and no garbage)
+// of the slots already handed out.
+const (
+	slotPageBits = 8
+	slotPage     = 1 << slotPageBits
+)
+
 // handleTable owns the objects Lua can reach, by handle and by pointer.
 type handleTable struct {
-	slots []slot
+	pages [][]slot // slot i is pages[i/slotPage][i%slotPage]
+	n     uint32   // slots ever used, index 0 (never used: handle 0 is nil) included
 	free  []uint32
 	byObj map[any]uintptr // *T -> handle, while a shadow table may exist
 }
 
 func (t *handleTable) init() {
-	t.slots = make([]slot, 1, 64) // index 0 is never used: handle 0 is nil
+	t.pages = t.pages[:0]
+	t.n = 1
 	t.free = t.free[:0]
 	t.byObj = make(map[any]uintptr)
+}
+
+func (t *handleTable) at(idx uint32) *slot {
+	return &t.pages[idx>>slotPageBits][idx&(slotPage-1)]
 }
 
 // handleOf returns obj's handle, assigning one if it has none.
@@ -42,10 +56,14 @@ func (t *handleTable) handleOf(obj any, cls *classInfo) uintptr {
 		idx = t.free[n-1]
 		t.free = t.free[:n-1]
 	} else {
-		idx = uint32(len(t.slots))
-		t.slots = append(t.slots, slot{gen: 1})
+		if int(t.n>>slotPageBits) == len(t.pages) {
+			t.pages = append(t.pages, make([]slot, slotPage))
+		}
+		idx = t.n
+		t.n++
+		t.at(idx).gen = 1
 	}
-	sl := &t.slots[idx]
+	sl := t.at(idx)
 	sl.obj, sl.cls = obj, cls
 	h := uintptr(sl.gen)<<handleIndexBits | uintptr(idx)
 	t.byObj[obj] = h
@@ -55,10 +73,10 @@ func (t *handleTable) handleOf(obj any, cls *classInfo) uintptr {
 // lookup returns the live slot of h.
 func (t *handleTable) lookup(h uintptr) (slot, bool) {
 	idx := h & handleIndexMask
-	if idx == 0 || idx >= uintptr(len(t.slots)) {
+	if idx == 0 || idx >= uintptr(t.n) {
 		return slot{}, false
 	}
-	sl := t.slots[idx]
+	sl := *t.at(uint32(idx))
 	if sl.obj == nil || uintptr(sl.gen) != h>>handleIndexBits {
 		return slot{}, false
 	}
@@ -71,13 +89,13 @@ func (t *handleTable) take(h uintptr) (slot, bool) {
 	if !ok {
 		return slot{}, false
 	}
-	idx := h & handleIndexMask
-	next := (t.slots[idx].gen + 1) & (1<<(bits.UintSize-handleIndexBits) - 1)
+	idx := uint32(h & handleIndexMask)
+	next := (t.at(idx).gen + 1) & (1<<(bits.UintSize-handleIndexBits) - 1)
 	if next == 0 {
 		next = 1
 	}
-	t.slots[idx] = slot{gen: next}
-	t.free = append(t.free, uint32(idx))
+	*t.at(idx) = slot{gen: next}
+	t.free = append(t.free, idx)
 	if t.byObj[sl.obj] == h {
 		delete(t.byObj, sl.obj)
 	}
@@ -86,8 +104,8 @@ func (t *handleTable) take(h uintptr) (slot, bool) {
 
 // each calls fn for every live object.
 func (t *handleTable) each(fn func(slot)) {
-	for _, sl := range t.slots {
-		if sl.obj != nil {
+	for i := uint32(1); i < t.n; i++ {
+		if sl := *t.at(i); sl.obj != nil {
 			fn(sl)
 		}
 	}

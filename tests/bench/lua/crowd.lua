@@ -8,7 +8,11 @@
 -- idle: the server's resident memory per connection, with N connections that
 --   have sent nothing for 2 s, then again 2 s after one call on each
 --   ("answered": how many of those calls the server answered; "kept": how
---   many connections the server holds at the end).
+--   many connections the server holds at the end). Measured from the server
+--   with one connection (idle_kib), and as the growth from N/5 idle
+--   connections to N (marginal_kib), which leaves out what a process spends
+--   once as it grows (its runtime's first collections, its tables' first
+--   sizes).
 -- Every connection must stay up to the end. Prints RESULT k=v ... or ERROR text.
 
 local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
@@ -52,10 +56,10 @@ local function ask(msg, a)
     return replies[msg .. "_ack"]
 end
 
--- opens connections 2..N (1 is up already); seconds until all are up, or nil and why
-local function open_all()
+-- opens connections from..to (1 is up already); seconds until all are up, or nil and why
+local function open_all(from, to)
     local t0 = luna.get_time_ns()
-    for i = 2, opt.conns do
+    for i = from, to do
         local s, err = mgr.connect(opt.host, tostring(opt.port))
         if not s then return nil, "connect " .. i .. ": " .. tostring(err) end
         peers[i] = { s = s, acked = 0, sent = 0 }
@@ -121,8 +125,9 @@ local function fanin(up_s)
         "up_s", string.format("%.2f", up_s), "kept", streams, "srv_rss_kib", rss })
 end
 
--- base: the server's stats with only the first connection up
-local function idle(up_s, base)
+-- base: the server's stats with only the first connection up; mid: with
+-- the first fifth up and idle for 2 s
+local function idle(up_s, base, mid)
     B.linger(mgr, 2000)
     local quiet = ask("stats")
     if not quiet then return "ERROR no stats_ack" end
@@ -139,6 +144,7 @@ local function idle(up_s, base)
         "idle_kib", string.format("%.2f", (quiet[5] - base[5]) / others),
         "lua_kib", string.format("%.2f", (quiet[6] - base[6]) / others),
         "called_kib", string.format("%.2f", (after[5] - base[5]) / others),
+        "marginal_kib", string.format("%.2f", (quiet[5] - mid[5]) / math.max(quiet[4] - mid[4], 1)),
         "base_kib", base[5], "up_s", string.format("%.2f", up_s), "kept", after[4], "answered", answered })
 end
 
@@ -150,11 +156,22 @@ function main()
     attach(peers[1])
     local base = ask("stats")
     if not base then print("ERROR no stats_ack"); return end
-    local line
-    local up_s, why = open_all()
+    local line, up_s, why, mid
+    if opt.mode == "idle" then
+        local fifth = math.max(opt.conns // 5, 1)
+        up_s, why = open_all(2, fifth)
+        if up_s then
+            B.linger(mgr, 2000)
+            mid = ask("stats")
+            if not mid then up_s, why = nil, "no stats_ack" end
+        end
+        if up_s then up_s, why = open_all(fifth + 1, opt.conns) end
+    else
+        up_s, why = open_all(2, opt.conns)
+    end
     if not up_s then line = "ERROR " .. why
     elseif opt.mode == "fanin" then line = fanin(up_s)
-    elseif opt.mode == "idle" then line = idle(up_s, base)
+    elseif opt.mode == "idle" then line = idle(up_s, base, mid)
     else line = "ERROR unknown mode " .. tostring(opt.mode) end
     print(line)
     for _, p in ipairs(peers) do p.s.close() end

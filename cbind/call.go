@@ -75,7 +75,7 @@ func (s *State) CallObject(obj any, name string, results []any, args ...any) err
 	if t := reflect.TypeOf(obj); t == nil || t.Kind() != reflect.Pointer {
 		return fmt.Errorf("%w: %s (%T is not an object)", ErrNoFunction, name, obj)
 	}
-	h, ok := s.objects.byObj[obj]
+	h, _, ok := s.objects.find(obj)
 	if !ok {
 		return fmt.Errorf("%w: %s (object not in Lua)", ErrNoFunction, name)
 	}

@@ -27,12 +27,21 @@ const (
 	slotPage     = 1 << slotPageBits
 )
 
+// Handled is implemented by an exported type whose objects keep a word for
+// their handle: the first State to push such an object keeps the handle
+// there rather than in its map, which costs a map entry per object and a
+// hash of the object on every push. The word must be 0 until then, and is
+// cbind's alone.
+type Handled interface {
+	HandleWord() *uintptr
+}
+
 // handleTable owns the objects Lua can reach, by handle and by pointer.
 type handleTable struct {
 	pages [][]slot // slot i is pages[i/slotPage][i%slotPage]
 	n     uint32   // slots ever used, index 0 (never used: handle 0 is nil) included
 	free  []uint32
-	byObj map[any]uintptr // *T -> handle, while a shadow table may exist
+	byObj map[any]uintptr // *T -> handle, while a shadow table may exist, unless in its word (Handled)
 }
 
 func (t *handleTable) init() {
@@ -46,9 +55,26 @@ func (t *handleTable) at(idx uint32) *slot {
 	return &t.pages[idx>>slotPageBits][idx&(slotPage-1)]
 }
 
+// find returns obj's handle, if it has one; word is obj's free handle
+// word (Handled, 0 in it), or nil.
+func (t *handleTable) find(obj any) (h uintptr, word *uintptr, ok bool) {
+	if o, isHandled := obj.(Handled); isHandled {
+		word = o.HandleWord()
+		if h := *word; h != 0 {
+			if sl, ok := t.lookup(h); ok && sl.obj == obj {
+				return h, nil, true
+			}
+			word = nil // another State's
+		}
+	}
+	h, ok = t.byObj[obj] // another State holds the word, or held it
+	return h, word, ok
+}
+
 // handleOf returns obj's handle, assigning one if it has none.
 func (t *handleTable) handleOf(obj any, cls *classInfo) uintptr {
-	if h, ok := t.byObj[obj]; ok {
+	h, word, ok := t.find(obj)
+	if ok {
 		return h
 	}
 	var idx uint32
@@ -65,8 +91,12 @@ func (t *handleTable) handleOf(obj any, cls *classInfo) uintptr {
 	}
 	sl := t.at(idx)
 	sl.obj, sl.cls = obj, cls
-	h := uintptr(sl.gen)<<handleIndexBits | uintptr(idx)
-	t.byObj[obj] = h
+	h = uintptr(sl.gen)<<handleIndexBits | uintptr(idx)
+	if word != nil {
+		*word = h
+	} else {
+		t.byObj[obj] = h
+	}
 	return h
 }
 
@@ -96,7 +126,9 @@ func (t *handleTable) take(h uintptr) (slot, bool) {
 	}
 	*t.at(idx) = slot{gen: next}
 	t.free = append(t.free, idx)
-	if t.byObj[sl.obj] == h {
+	if o, ok := sl.obj.(Handled); ok && *o.HandleWord() == h {
+		*o.HandleWord() = 0
+	} else if t.byObj[sl.obj] == h {
 		delete(t.byObj, sl.obj)
 	}
 	return sl, true

@@ -187,3 +187,65 @@ func TestHooksRunWhenLuaCloses(t *testing.T) {
 		t.Fatalf("hooks ran again: %v", closed)
 	}
 }
+
+// held keeps its own handle (Handled).
+type held struct {
+	Name string
+	word uintptr
+}
+
+func (h *held) HandleWord() *uintptr { return &h.word }
+
+func exportHeld(s *State, hook func(*held)) *Class[held] {
+	c := NewClass[held](s, "held").Field("name", "Name", true)
+	if hook != nil {
+		c.OnGC(hook)
+	}
+	return c
+}
+
+// TestHandledKeepsItsHandle: a Handled object's handle lives in its word,
+// not in the map, until it is released; a second State pushing the same
+// object uses its map, and each State keeps one table per object.
+func TestHandledKeepsItsHandle(t *testing.T) {
+	L, s := newTestState(t)
+	released := 0
+	c := exportHeld(s, func(*held) { released++ })
+	o := &held{Name: "o"}
+	c.Push(o)
+	L.SetGlobal("a")
+	c.Push(o)
+	L.SetGlobal("b")
+	check(t, s, []luaCase{{"rawequal(a, b), a.name", `true, "o"`}})
+	if o.word == 0 || len(s.objects.byObj) != 0 {
+		t.Fatalf("word %#x, %d map entries: the handle belongs in the word", o.word, len(s.objects.byObj))
+	}
+	run(t, s, "function a.ping(x) pinged = x end")
+	if err := s.CallObject(o, "ping", nil, 7); err != nil {
+		t.Fatalf("CallObject: %v", err)
+	}
+	check(t, s, []luaCase{{"pinged", "7"}})
+
+	L2, s2 := newTestState(t)
+	c2 := exportHeld(s2, nil)
+	c2.Push(o)
+	L2.SetGlobal("x")
+	c2.Push(o)
+	L2.SetGlobal("y")
+	check(t, s2, []luaCase{{"rawequal(x, y), x.name", `true, "o"`}})
+	if len(s2.objects.byObj) != 1 {
+		t.Fatalf("the second State has %d map entries, want 1", len(s2.objects.byObj))
+	}
+
+	run(t, s, "a, b = nil, nil; collectgarbage(); collectgarbage()")
+	if released != 1 || o.word != 0 {
+		t.Fatalf("after the last table: %d releases, word %#x", released, o.word)
+	}
+	// the word is free again, but the second State still knows the object
+	c2.Push(o)
+	L2.SetGlobal("z")
+	check(t, s2, []luaCase{{"rawequal(x, z)", "true"}})
+	if o.word != 0 {
+		t.Fatalf("the second State took the word (%#x) though its map had the object", o.word)
+	}
+}

@@ -66,6 +66,7 @@ type handshake struct {
 	nonce [authNonceLen]byte
 	peer  [authNonceLen]byte
 	got   []byte // the peer's bytes so far, up to authLen
+	by    mono   // when it must be done; 0 until a dialer's connect completes
 }
 
 // newHandshake starts a handshake and returns it with the hello to send.
@@ -261,7 +262,7 @@ func (s *Stream) startHandshake(dialer bool) {
 	hs, hello := newHandshake(s.node.keys, dialer)
 	s.hs = hs
 	if !dialer {
-		s.hsBy = s.node.now().add(handshakeTimeout)
+		hs.by = s.node.now().add(handshakeTimeout)
 		s.retime()
 	}
 	if err := s.ns.Append(hello); err != nil {
@@ -295,7 +296,7 @@ func (s *Stream) handshakeStep() bool {
 	if !done {
 		return false
 	}
-	s.hs, s.hsBy = nil, 0
+	s.hs = nil
 	s.retime()
 	if l := s.admitter; l != nil {
 		l.accepted(s)

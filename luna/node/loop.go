@@ -176,7 +176,7 @@ func (n *Node) expireTimeouts() {
 			continue
 		}
 		switch {
-		case s.hs != nil && now >= s.hsBy:
+		case s.hs != nil && now >= s.hs.by:
 			s.authFail(errAuthTimeout)
 		case s.timeout > 0 && now >= s.lastRecv.add(time.Duration(s.timeout)*time.Millisecond):
 			s.fail(ReasonTimeout)

@@ -25,11 +25,11 @@ type Stream struct {
 	admitter  *Listener  // accepted, in the handshake: the handler does not know the stream yet
 	timeout   int64      // ms without a frame before "timeout"; -1 = never
 	lastRecv  mono
-	partial   mono   // when the receive buffer last went from empty to holding part of a frame
-	hsBy      mono   // when the handshake must be done
-	born      mono   // Connect or the accept
-	framesIn  uint64 // frames received: the handler's calls (NoteCalls) and the node's own
-	framesOut uint64 // frames sent
+	partial   mono    // when the receive buffer last went from empty to holding part of a frame
+	born      mono    // Connect or the accept
+	framesIn  uint64  // frames received: the handler's calls (NoteCalls) and the node's own
+	framesOut uint64  // frames sent
+	luaWord   uintptr // the Lua binding's word (HandleWord)
 	Token     uint32
 	sendCache int32
 	recvCache int32
@@ -57,6 +57,10 @@ type mono int64
 func (n *Node) now() mono { return mono(time.Since(n.epoch)) }
 
 func (m mono) add(d time.Duration) mono { return m + mono(d) }
+
+// HandleWord is a word the stream's Lua binding keeps its handle in
+// (cbind.Handled), so a stream costs that binding no map entry.
+func (s *Stream) HandleWord() *uintptr { return &s.luaWord }
 
 // Dead reports whether the stream was closed or failed.
 func (s *Stream) Dead() bool { return s.closed != 0 }
@@ -130,7 +134,7 @@ func (s *Stream) handle(ready netpoll.Ready) {
 		s.lastRecv = s.node.now()
 		s.node.markDirty(s)
 		if s.hs != nil {
-			s.hsBy = s.lastRecv.add(handshakeTimeout) // from the connect, not the dial
+			s.hs.by = s.lastRecv.add(handshakeTimeout) // from the connect, not the dial
 			s.retime()
 		} else {
 			s.node.h.Connected(s)
@@ -246,7 +250,7 @@ func (s *Stream) trackPartial(pending bool) {
 // retime puts the stream in the node's timed set exactly while it has a
 // deadline.
 func (s *Stream) retime() {
-	if s.timeout > 0 || s.partial != 0 || (s.hs != nil && s.hsBy != 0) {
+	if s.timeout > 0 || s.partial != 0 || (s.hs != nil && s.hs.by != 0) {
 		s.node.timed[s] = struct{}{}
 	} else {
 		delete(s.node.timed, s)
@@ -266,8 +270,8 @@ func (s *Stream) deadline() mono {
 			d = p
 		}
 	}
-	if s.hs != nil && s.hsBy != 0 && (d == 0 || s.hsBy < d) { // a dialer's starts once connected
-		d = s.hsBy
+	if s.hs != nil && s.hs.by != 0 && (d == 0 || s.hs.by < d) { // a dialer's starts once connected
+		d = s.hs.by
 	}
 	return d
 }

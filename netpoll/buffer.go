@@ -25,27 +25,32 @@ const (
 	minReadSpace = 2048 // below this much tail room, make more before a read
 )
 
+// recvBuf's offsets and limit are 32-bit: a receive cache is at most
+// math.MaxInt32 bytes (SetRecvCache), and a stream is 8 bytes smaller.
 type recvBuf struct {
 	buf   []byte
-	r, w  int
-	limit int // the receive cache: most bytes ever buffered
+	r, w  int32
+	limit int32 // the receive cache: most bytes ever buffered
 }
 
 func (b *recvBuf) buffered() []byte { return b.buf[b.r:b.w] }
 
-func (b *recvBuf) len() int { return b.w - b.r }
+func (b *recvBuf) len() int { return int(b.w - b.r) }
 
-func (b *recvBuf) free() int { return max(b.limit-b.len(), 0) }
+func (b *recvBuf) free() int { return max(int(b.limit)-b.len(), 0) }
 
 func (b *recvBuf) consume(n int) {
 	if n < 0 || n > b.len() {
 		panic("netpoll: Consume beyond the buffered bytes")
 	}
-	b.r += n
+	b.r += int32(n)
 	if b.r == b.w {
 		b.r, b.w = 0, 0
 	}
 }
+
+// wrote counts n bytes read into the slice space returned.
+func (b *recvBuf) wrote(n int) { b.w += int32(n) }
 
 // space returns the slice the next read should fill: as many bytes as the
 // limit still allows, made contiguous by rewinding, compacting or growing.
@@ -55,25 +60,25 @@ func (b *recvBuf) space() []byte {
 	if used == 0 {
 		b.r, b.w = 0, 0
 	}
-	allowed := b.limit - used
+	allowed := int(b.limit) - used
 	if allowed <= 0 {
 		return nil
 	}
 	need := min(allowed, minReadSpace)
-	if len(b.buf)-b.w < need {
+	if len(b.buf)-int(b.w) < need {
 		if b.r > 0 {
 			copy(b.buf, b.buf[b.r:b.w])
-			b.r, b.w = 0, used
+			b.r, b.w = 0, int32(used)
 		}
-		if len(b.buf)-b.w < need {
-			size := min(max(2*len(b.buf), used+need, recvInitial), b.limit)
+		if len(b.buf)-int(b.w) < need {
+			size := min(max(2*len(b.buf), used+need, recvInitial), int(b.limit))
 			buf := getBuf(size)
 			copy(buf, b.buf[:b.w])
 			putBuf(b.buf)
 			b.buf = buf
 		}
 	}
-	return b.buf[b.w:min(len(b.buf), b.w+allowed)]
+	return b.buf[b.w:min(len(b.buf), int(b.w)+allowed)]
 }
 
 // sendChunk is the most the send buffer grows to in one piece. A send

@@ -12,7 +12,7 @@ import (
 func fill(b *recvBuf, src []byte, n int) int {
 	space := b.space()
 	k := copy(space, src[:min(n, len(src))])
-	b.w += k
+	b.wrote(k)
 	return k
 }
 
@@ -37,7 +37,7 @@ func TestRecvBufRewindAtExactEnd(t *testing.T) {
 func TestRecvBufRandomized(t *testing.T) {
 	for _, limit := range []int{1, 7, 100, 4096, 5000, DefaultRecvCache} {
 		rng := rand.New(rand.NewPCG(uint64(limit), 1))
-		b := recvBuf{limit: limit}
+		b := recvBuf{limit: int32(limit)}
 		var in, out []byte
 		for step := 0; step < 2000; step++ {
 			if rng.IntN(3) > 0 {
@@ -54,7 +54,7 @@ func TestRecvBufRandomized(t *testing.T) {
 					space[i] = byte(len(in) + i)
 				}
 				in = append(in, space[:n]...)
-				b.w += n
+				b.wrote(n)
 			} else {
 				n := rng.IntN(b.len() + 1)
 				out = append(out, b.buffered()[:n]...)
@@ -73,7 +73,7 @@ func TestRecvBufRandomized(t *testing.T) {
 			if len(b.space()) == 0 {
 				t.Fatalf("limit %d: stuck at %d bytes", limit, b.len())
 			}
-			b.w += len(b.space())
+			b.wrote(len(b.space()))
 		}
 	}
 }
@@ -247,7 +247,7 @@ func TestTrimReturnsBuffersToThePool(t *testing.T) {
 	b := recvBuf{limit: 65535}
 	sp := b.space()
 	copy(sp, "abc")
-	b.w += 3
+	b.wrote(3)
 	b.trim()
 	if b.buf == nil {
 		t.Fatal("trim dropped a buffer that holds bytes")

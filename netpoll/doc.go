@@ -28,7 +28,7 @@
 //			switch o := ev.User.(type) {
 //			case *netpoll.Listener:
 //				for {
-//					s, err := o.Accept() // ErrWouldBlock: no more
+//					s, ip, err := o.Accept() // ErrWouldBlock: no more
 //					...
 //					s.Register(p, s)
 //				}

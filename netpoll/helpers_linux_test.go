@@ -81,12 +81,15 @@ func dialAccept(tb testing.TB, l *loop, setup func(ln *Listener, c *Stream)) (c,
 	l.until("connect and accept", func() bool { return srv != nil && !c.Connecting() }, func(ev Event) {
 		switch o := ev.User.(type) {
 		case *Listener:
-			s, err := o.Accept()
+			s, ip, err := o.Accept()
 			if err == ErrWouldBlock {
 				return
 			}
 			if err != nil {
 				tb.Fatalf("Accept: %v", err)
+			}
+			if ip != "127.0.0.1" {
+				tb.Fatalf("Accept: the peer is %q", ip)
 			}
 			srv = s
 		case *Stream:

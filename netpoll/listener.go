@@ -95,12 +95,14 @@ func (l *Listener) Register(p *Poller, user any) error {
 }
 
 // Accept returns the next pending connection as a connected, unregistered
-// Stream with TCP_NODELAY set, or ErrWouldBlock when there is none. Other
+// Stream with TCP_NODELAY set, and the peer's address as text (an
+// IPv4-mapped IPv6 address as IPv4; the stream does not keep it), or
+// ErrWouldBlock when there is none. Other
 // errors (out of descriptors, ...) are *os.SyscallError values; the
 // connection stays pending, so the listener stays Readable.
-func (l *Listener) Accept() (*Stream, error) {
+func (l *Listener) Accept() (*Stream, string, error) {
 	if l.closed {
-		return nil, ErrClosed
+		return nil, "", ErrClosed
 	}
 	for range maxAcceptRetries {
 		fd, ip, err := sysAccept(l.fd)
@@ -109,16 +111,16 @@ func (l *Listener) Accept() (*Stream, error) {
 				continue
 			}
 			if isWouldBlock(err) {
-				return nil, ErrWouldBlock
+				return nil, "", ErrWouldBlock
 			}
-			return nil, os.NewSyscallError("accept", err)
+			return nil, "", os.NewSyscallError("accept", err)
 		}
 		// A failure here means the peer is already gone; the first read
 		// will say so.
 		setNoDelay(fd, true)
-		return newStream(fd, stateConnected, l.ipText(ip.Unmap())), nil
+		return newStream(fd, stateConnected), l.ipText(ip.Unmap()), nil
 	}
-	return nil, ErrWouldBlock
+	return nil, "", ErrWouldBlock
 }
 
 // ipText is ip as text, shared with the previous connection's when they

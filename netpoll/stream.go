@@ -38,12 +38,11 @@ const (
 // every later call returns the same error and the caller should Close.
 type Stream struct {
 	fd       FD
-	state    streamState
-	ip       string
 	in       recvBuf
 	out      sendBuf
 	err      error // sticky failure
 	p        *Poller
+	state    streamState
 	interest Interest // what p has registered for fd
 }
 
@@ -57,11 +56,10 @@ func (s *Stream) scratch() *iovScratch {
 	return new(iovScratch) // not registered yet: rare
 }
 
-func newStream(fd FD, state streamState, ip string) *Stream {
+func newStream(fd FD, state streamState) *Stream {
 	return &Stream{
 		fd:    fd,
 		state: state,
-		ip:    ip,
 		in:    recvBuf{limit: DefaultRecvCache},
 		out:   sendBuf{limit: DefaultSendCache},
 	}
@@ -93,16 +91,11 @@ func Dial(addr netip.Addr, port int) (*Stream, error) {
 		sysClose(fd)
 		return nil, &Error{Kind: KindConnectFailed, Err: os.NewSyscallError("connect", err)}
 	}
-	return newStream(fd, stateConnecting, addr.String()), nil
+	return newStream(fd, stateConnecting), nil
 }
 
 // FD returns the socket descriptor (invalid after Close).
 func (s *Stream) FD() FD { return s.fd }
-
-// RemoteIP returns the peer's address as text; for a stream made by Dial,
-// the address being connected to. IPv4-mapped IPv6 addresses are shown as
-// IPv4.
-func (s *Stream) RemoteIP() string { return s.ip }
 
 // Connecting reports whether the stream waits for its connect to complete.
 func (s *Stream) Connecting() bool { return s.state == stateConnecting }

@@ -1,5 +1,7 @@
 package netpoll
 
+import "math"
+
 // ReadAvailable reads what the socket has into the receive buffer: it loops
 // until the socket is drained, the buffer holds RecvCache bytes, or a small
 // number of reads has been made. It returns how many bytes it added.
@@ -36,7 +38,7 @@ func (s *Stream) ReadAvailable() (int, error) {
 		if n == 0 {
 			return total, s.fail(ErrConnectionLost)
 		}
-		s.in.w += n
+		s.in.wrote(n)
 		total += n
 		if n < len(space) {
 			break // drained: a further read would only say EAGAIN
@@ -72,15 +74,15 @@ func (s *Stream) BufferBytes() int { return cap(s.in.buf) + s.out.capacity() }
 func (s *Stream) Free() int { return s.in.free() }
 
 // RecvCache returns the receive cache, the most bytes ever buffered.
-func (s *Stream) RecvCache() int { return s.in.limit }
+func (s *Stream) RecvCache() int { return int(s.in.limit) }
 
-// SetRecvCache sets the receive cache (n <= 0 restores DefaultRecvCache).
-// A frame longer than the cache can never be buffered whole. Lowering it
-// below what is buffered keeps those bytes but reads nothing more until
-// they are consumed.
+// SetRecvCache sets the receive cache (n <= 0 restores DefaultRecvCache;
+// more than math.MaxInt32 is cut to it). A frame longer than the cache can
+// never be buffered whole. Lowering it below what is buffered keeps those
+// bytes but reads nothing more until they are consumed.
 func (s *Stream) SetRecvCache(n int) {
 	if n <= 0 {
 		n = DefaultRecvCache
 	}
-	s.in.limit = n
+	s.in.limit = int32(min(n, math.MaxInt32))
 }

@@ -24,7 +24,7 @@ type Listener struct {
 func (l *Listener) acceptReady() {
 	n := l.node
 	for i := 0; i < acceptBatch && !l.dead; i++ {
-		ns, err := l.nl.Accept()
+		ns, ip, err := l.nl.Accept()
 		if errors.Is(err, netpoll.ErrWouldBlock) {
 			return
 		}
@@ -33,16 +33,16 @@ func (l *Listener) acceptReady() {
 			return
 		}
 		if n.keys != nil {
-			l.admit(ns)
+			l.admit(ns, ip)
 			continue
 		}
 		if n.open >= n.maxConn {
 			n.count.refused++
-			n.refused(ns.RemoteIP())
+			n.refused(ip)
 			ns.Close()
 			continue
 		}
-		s := n.newStream(ns.RemoteIP())
+		s := n.newStream(ip)
 		s.attach(ns)
 		if s.Dead() {
 			continue
@@ -58,14 +58,14 @@ func (l *Listener) acceptReady() {
 // it completes, the connection counts against the listener's handshake
 // limit, not against the node's cap, and the handler knows nothing of
 // it; at the limit it is closed at once.
-func (l *Listener) admit(ns *netpoll.Stream) {
+func (l *Listener) admit(ns *netpoll.Stream, ip string) {
 	n := l.node
 	if l.pending >= l.HandshakeLimit() {
-		n.auth.note(errAuthAdmitCap, ns.RemoteIP())
+		n.auth.note(errAuthAdmitCap, ip)
 		ns.Close()
 		return
 	}
-	s := n.newUncounted(ns.RemoteIP())
+	s := n.newUncounted(ip)
 	s.admitter = l
 	l.pending++
 	s.attach(ns)

@@ -25,8 +25,9 @@ const (
 	minReadSpace = 2048 // below this much tail room, make more before a read
 )
 
-// recvBuf's offsets and limit are 32-bit: a receive cache is at most
-// math.MaxInt32 bytes (SetRecvCache), and a stream is 8 bytes smaller.
+// The offsets and limits of both buffers are 32-bit: a cache is at most
+// math.MaxInt32 bytes (SetRecvCache, SetSendCache), and a Stream fits in
+// 128 bytes.
 type recvBuf struct {
 	buf   []byte
 	r, w  int32
@@ -94,9 +95,9 @@ const sendChunk = 64 << 10
 // live bytes stay buf[r:w] and new ones go to the last chunk.
 type sendBuf struct {
 	buf      []byte
-	r, w     int
-	limit    int // the send cache: most bytes ever waiting
-	reserved int // length of the slice handed out by reserve
+	r, w     int32
+	limit    int32 // the send cache: most bytes ever waiting
+	reserved int32 // length of the slice handed out by reserve
 	more     *sendChunks
 }
 
@@ -122,28 +123,28 @@ func (b *sendBuf) chunks() [][]byte {
 
 func (b *sendBuf) len() int {
 	if b.multi() {
-		return b.w - b.r + b.more.n
+		return int(b.w-b.r) + b.more.n
 	}
-	return b.w - b.r
+	return int(b.w - b.r)
 }
 
-func (b *sendBuf) room() int { return max(b.limit-b.len(), 0) }
+func (b *sendBuf) room() int { return max(int(b.limit)-b.len(), 0) }
 
 // drop forgets n bytes the socket has taken; a chunk all sent goes back to
 // the pool and the next one takes buf's place.
 func (b *sendBuf) drop(n int) {
-	for b.multi() && n >= b.w-b.r {
-		n -= b.w - b.r
+	for b.multi() && n >= int(b.w-b.r) {
+		n -= int(b.w - b.r)
 		m := b.more
 		next := m.list[1]
 		putBuf(b.buf)
-		b.buf, b.r, b.w = next[:cap(next)], 0, len(next)
+		b.buf, b.r, b.w = next[:cap(next)], 0, int32(len(next))
 		m.n -= len(next)
 		copy(m.list[1:], m.list[2:])
 		m.list[len(m.list)-1] = nil
 		m.list = m.list[:len(m.list)-1]
 	}
-	b.r += n
+	b.r += int32(n)
 	if b.r == b.w && !b.multi() {
 		b.r, b.w = 0, 0
 	}
@@ -152,25 +153,25 @@ func (b *sendBuf) drop(n int) {
 // reserve returns n writable bytes at the tail; the caller has checked that
 // n <= room(). They become pending with commit.
 func (b *sendBuf) reserve(n int) []byte {
-	b.reserved = n
+	b.reserved = int32(n)
 	if b.multi() {
 		return b.tail(n)
 	}
 	if b.r == b.w {
 		b.r, b.w = 0, 0
 	}
-	if len(b.buf)-b.w >= n {
-		return b.buf[b.w : b.w+n]
+	if len(b.buf)-int(b.w) >= n {
+		return b.buf[b.w : int(b.w)+n]
 	}
 	used := b.len()
 	small := len(b.buf) < sendChunk
 	switch {
-	case len(b.buf)-used >= n && (small || b.r >= used):
+	case len(b.buf)-used >= n && (small || int(b.r) >= used):
 		// moving the live bytes to the front is cheap: the buffer is
 		// small, or they are no more than what was sent since they came
 		copy(b.buf, b.buf[b.r:b.w])
 	case small:
-		size := max(min(max(2*len(b.buf), sendInitial), b.limit, sendChunk), used+n)
+		size := max(min(max(2*len(b.buf), sendInitial), int(b.limit), sendChunk), used+n)
 		buf := getBuf(size)
 		copy(buf, b.buf[b.r:b.w])
 		putBuf(b.buf)
@@ -181,8 +182,8 @@ func (b *sendBuf) reserve(n int) []byte {
 		}
 		return b.tail(n)
 	}
-	b.r, b.w = 0, used
-	return b.buf[b.w : b.w+n]
+	b.r, b.w = 0, int32(used)
+	return b.buf[b.w : int(b.w)+n]
 }
 
 // tail returns n bytes at the end of the last chunk, starting a new chunk
@@ -198,7 +199,7 @@ func (b *sendBuf) tail(n int) []byte {
 }
 
 func (b *sendBuf) commit(n int) {
-	if n < 0 || n > b.reserved {
+	if n < 0 || n > int(b.reserved) {
 		panic("netpoll: Commit of more bytes than reserved")
 	}
 	if b.multi() {
@@ -207,7 +208,7 @@ func (b *sendBuf) commit(n int) {
 		m.list[k] = m.list[k][:len(m.list[k])+n]
 		m.n += n
 	} else {
-		b.w += n
+		b.w += int32(n)
 	}
 	b.reserved = 0
 }

@@ -115,7 +115,7 @@ func waiting(b *sendBuf) []byte {
 func TestSendBufKeepsOrderAcrossChunks(t *testing.T) {
 	for _, limit := range []int{100, 65535, sendChunk + 1, 1 << 20} {
 		rng := rand.New(rand.NewPCG(uint64(limit), 2))
-		b := sendBuf{limit: limit}
+		b := sendBuf{limit: int32(limit)}
 		var model []byte
 		next := byte(0)
 		for step := 0; step < 4000; step++ {
@@ -145,7 +145,7 @@ func TestSendBufKeepsOrderAcrossChunks(t *testing.T) {
 			}
 		}
 		b.release()
-		if b.buf != nil || b.more != nil || b.len() != 0 || b.limit != limit {
+		if b.buf != nil || b.more != nil || b.len() != 0 || int(b.limit) != limit {
 			t.Fatalf("limit %d: release left %d bytes, limit %d", limit, b.len(), b.limit)
 		}
 	}

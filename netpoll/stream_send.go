@@ -1,5 +1,7 @@
 package netpoll
 
+import "math"
+
 // Write sends p. If bytes are already waiting (or the stream is still
 // connecting) p is queued behind them; otherwise the socket gets it first
 // and only the part it does not take is queued, with Write interest
@@ -204,14 +206,14 @@ func (s *Stream) Pending() int { return s.out.len() }
 func (s *Stream) SendSpace() int { return s.out.room() }
 
 // SendCache returns the send cache, the most bytes ever waiting.
-func (s *Stream) SendCache() int { return s.out.limit }
+func (s *Stream) SendCache() int { return int(s.out.limit) }
 
-// SetSendCache sets the send cache (n <= 0 restores DefaultSendCache).
-// Lowering it below what is waiting keeps those bytes but queues nothing
-// more until they are sent.
+// SetSendCache sets the send cache (n <= 0 restores DefaultSendCache;
+// more than math.MaxInt32 is cut to it). Lowering it below what is waiting
+// keeps those bytes but queues nothing more until they are sent.
 func (s *Stream) SetSendCache(n int) {
 	if n <= 0 {
 		n = DefaultSendCache
 	}
-	s.out.limit = n
+	s.out.limit = int32(min(n, math.MaxInt32))
 }

@@ -48,6 +48,7 @@ enum { CB_OK = 0, CB_ERR = 1, CB_NOFUNC = 2, CB_CLOSED = 3 };
 /* Signature flags. */
 #define CB_FRAW 1    /* raw function: the stack is Go's, Go returns the count */
 #define CB_FMETHOD 2 /* bound method: upvalue 2 = shadow table, 3 = handle */
+#define CB_FMEMBER 4 /* member: __index calls it once and caches its result */
 
 /* Field operations and descriptor encoding (fields table values). */
 enum { CB_FGET = 0, CB_FSET = 1 };

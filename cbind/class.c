@@ -3,7 +3,8 @@
  *
  * One metatable per class and state. Its __index serves bound methods
  * (created on first lookup and cached on the table with rawset, so later
- * lookups are plain table hits and a script's assignment overrides them)
+ * lookups are plain table hits and a script's assignment overrides them),
+ * members (a method run on first lookup, whose result is cached the same way)
  * and fields (one Go call per access); its __newindex writes writable
  * fields, ignores read-only ones and rawsets anything else; its __gc
  * releases the object (object.c).
@@ -41,9 +42,16 @@ static int cb_obj_index(lua_State *L) {
 	lua_settop(L, 2);
 	lua_pushvalue(L, 2);
 	if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TUSERDATA) {
+		int member = ((cb_sig *)lua_touserdata(L, -1))->flags & CB_FMEMBER;
 		lua_pushvalue(L, 1);
 		lua_pushlightuserdata(L, (void *)cb_handle_at(L, 1));
 		lua_pushcclosure(L, cb_trampoline, 3);
+		if (member) {
+			lua_call(L, 0, 1); /* the member's value replaces the method */
+			if (lua_isnil(L, -1)) {
+				return 1;
+			}
+		}
 		lua_pushvalue(L, 2);
 		lua_pushvalue(L, -2);
 		lua_rawset(L, 1);

@@ -80,11 +80,16 @@ func (c *Class[T]) Name() string { return c.info.name }
 // a script may override it per object by assigning the field, and assigning
 // nil brings the exported method back.
 func (c *Class[T]) Method(luaName string, fn any) *Class[T] {
+	return c.method(luaName, fn, 0)
+}
+
+func (c *Class[T]) method(luaName string, fn any, extra uint8) *Class[T] {
 	s := c.s
 	fi, kinds, flags, err := s.compile(c.info.name+"."+luaName, fn, c.info)
 	if err != nil {
 		panic(err)
 	}
+	flags |= extra
 	var sig *C.cb_sig
 	cname := C.CString(luaName)
 	defer C.free(unsafe.Pointer(cname))
@@ -93,6 +98,15 @@ func (c *Class[T]) Method(luaName string, fn any) *Class[T] {
 	}
 	fillSig(sig, s.addFunc(fi), kinds, flags)
 	return c
+}
+
+// Member adds a value computed on the first lookup of luaName on an
+// object's table: fn, a method taking no Lua arguments and returning one
+// value, runs then, and its result is cached on the table as a bound
+// method is (nil is not cached). A per-object closure a script may never
+// use can so be made only once it is asked for.
+func (c *Class[T]) Member(luaName string, fn any) *Class[T] {
+	return c.method(luaName, fn, C.CB_FMEMBER)
 }
 
 // OnGC makes hook run, instead of a plain release, when the last shadow

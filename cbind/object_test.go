@@ -249,3 +249,38 @@ func TestHandledKeepsItsHandle(t *testing.T) {
 		t.Fatalf("the second State took the word (%#x) though its map had the object", o.word)
 	}
 }
+
+// TestMemberMadeOnFirstLookup: a Member runs on the first lookup only, its
+// value is cached on the table (nil is not), and a script's own value wins.
+func TestMemberMadeOnFirstLookup(t *testing.T) {
+	L, s := newTestState(t)
+	made := 0
+	c := NewClass[thing](s, "thing").Member("greeting", func(o *thing, L *lua.State) int {
+		made++
+		if o.Name == "" {
+			L.PushNil()
+		} else {
+			L.PushString("hi " + o.Name)
+		}
+		return 1
+	})
+	c.Push(&thing{Name: "a"})
+	L.SetGlobal("a")
+	c.Push(&thing{})
+	L.SetGlobal("anon")
+	check(t, s, []luaCase{
+		{"rawget(a, 'greeting')", "nil"},
+		{"a.greeting, a.greeting, rawget(a, 'greeting')", `"hi a", "hi a", "hi a"`},
+		{"anon.greeting, anon.greeting, rawget(anon, 'greeting')", "nil, nil, nil"},
+	})
+	if made != 3 {
+		t.Fatalf("made %d times, want once for a and twice for anon (nil is not cached)", made)
+	}
+	c.Push(&thing{Name: "b"})
+	L.SetGlobal("b")
+	run(t, s, "b.greeting = 'mine'")
+	check(t, s, []luaCase{{"b.greeting", `"mine"`}})
+	if made != 3 {
+		t.Fatalf("made for a table with its own value")
+	}
+}

@@ -37,7 +37,7 @@ func (rt *Runtime) declareClasses() {
 	rt.classes.stream = cbind.NewClass[node.Stream](s, "socket_stream").
 		Field("ip", "IP", true).
 		Field("token", "Token", true).
-		Method("call", call).
+		Member("call", bindCall).
 		Method("forward_target", forwarder(wire.ForwardTarget)).
 		Method("forward_master", forwarder(wire.ForwardMaster)).
 		Method("forward_random", forwarder(wire.ForwardRandom)).

@@ -59,9 +59,6 @@ typedef struct {
 void luna_set_reason(int i, const char *text);
 luna_outbox *luna_outbox_new(lua_State *L, int idx, uintptr_t owner);
 int luna_install_call(lua_State *L, int midx, int sidx, lua_Integer slot);
-// cbind's trampoline (cbind.h), the function of every bound method: how
-// luna_install_call knows the method bound to a stream from a script's value
-int cb_trampoline(lua_State *L);
 int luna_outbox_size(luna_outbox *o, size_t pkg);
 int luna_outbox_slots(luna_outbox *o, size_t n);
 

@@ -120,16 +120,8 @@ static int luna_call(lua_State *L) {
 
 // luna_install_call_k sets stream.call (stream table: argument 2) to a C
 // closure over the outbox of the manager table (argument 1) and the slot
-// (argument 3), unless the table's own "call" is a script's: only nothing,
-// or the method cbind's __index bound to this table, is replaced. [-0, +0, e]
+// (argument 3). [-0, +0, e]
 static int luna_install_call_k(lua_State *L) {
-	lua_pushliteral(L, "call");
-	if (lua_rawget(L, 2) != LUA_TNIL) {
-		int bound = lua_tocfunction(L, -1) == cb_trampoline && lua_getupvalue(L, -1, 2) != NULL &&
-			lua_rawequal(L, -1, 2);
-		if (!bound) return 0;
-	}
-	lua_settop(L, 3);
 	lua_rawgetp(L, 1, &luna_outbox_key);
 	lua_pushvalue(L, 3);
 	lua_pushvalue(L, 2);

@@ -53,17 +53,21 @@ func (m *socketMgr) attachOutbox(L *lua.State, idx int) error {
 	return nil
 }
 
-// installCallOnce gives a live stream's table the C call closure and the
-// stream a slot in the outbox, the first time stream.call runs as the Go
-// method. [-0, +0, m]: Push raises through a panic.
+// installCallOnce gives a stream's table the C call closure and the
+// stream a slot in the outbox, when stream.call is first looked up
+// (bindCall). A dead stream's slot is dead at once: its calls fail with
+// "stream closed". [-0, +0, m]: Push raises through a panic.
 func (m *socketMgr) installCallOnce(L *lua.State, s *node.Stream) {
-	if _, ok := m.slotOf[s]; ok || s.Dead() || m.out.c == nil {
+	if _, ok := m.slotOf[s]; ok || m.out.c == nil {
 		return
 	}
 	m.rt.classes.stream.Push(s)
 	m.rt.classes.mgr.Push(m)
 	m.installCall(L, -1, -2, s)
 	L.Pop(2)
+	if slot, ok := m.slotOf[s]; ok && s.Dead() {
+		m.out.setDead(slot, true)
+	}
 }
 
 // installCall gives a stream table (at sidx; the manager's table at midx)

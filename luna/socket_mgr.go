@@ -125,9 +125,8 @@ func (m *socketMgr) connect(L *lua.State, host string, port int64) (*node.Stream
 }
 
 // adopt makes a new stream's table, and counts what the stream holds
-// natively for Lua's collector. stream.call is at first the Go method; its
-// first use gives the table the C closure that encodes into the outbox
-// (installCallOnce), so an idle stream keeps neither the closure nor a
+// natively for Lua's collector. stream.call is made on its first lookup
+// (bindCall), so an idle stream keeps neither the closure nor an outbox
 // slot. [-0, +0, m]: Push raises through a panic.
 func (m *socketMgr) adopt(L *lua.State, s *node.Stream) {
 	m.rt.classes.stream.Push(s)

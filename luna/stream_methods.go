@@ -11,13 +11,27 @@ import (
 
 // Lua methods of a stream.
 
-// call is stream.call(...) -> archive length | nil, reason: the Go
-// method, which its first use replaces on the stream's table with the C
-// closure of outbox.c.
-func call(s *node.Stream, L *lua.State) (int64, error) {
-	n, err := sendArchive(s, L, 1, wire.RemoteCall, 0, 0)
-	mgrOf(s).installCallOnce(L, s) // later calls stay in C
-	return n, err
+// bindCall makes stream.call(...) -> archive length | nil, reason on the
+// first lookup of stream.call: the C closure of outbox.c, which encodes into
+// the manager's outbox, cached on the stream's table; an idle stream never
+// has one. Should the closure not be made (no memory, the manager gone),
+// it is a Go function that sends directly. [-0, +1, m]
+func bindCall(s *node.Stream, L *lua.State) int {
+	m := mgrOf(s)
+	m.installCallOnce(L, s)
+	m.rt.classes.stream.Push(s)
+	L.PushString("call")
+	L.RawGet(-2)
+	L.Remove(-2)
+	if L.IsNil(-1) {
+		L.Pop(1)
+		if err := m.rt.cb.PushFunction(func(L *lua.State) (int64, error) {
+			return sendArchive(s, L, 1, wire.RemoteCall, 0, 0)
+		}); err != nil {
+			raise("stream.call: %v", err)
+		}
+	}
+	return 1
 }
 
 // sendArchive encodes the values from index first on and sends them as a

@@ -65,9 +65,9 @@ func TestRoundTripEveryValueKind(t *testing.T) {
 	mustPass(t, runLuna(t, 30*time.Second, nil, script("roundtrip.lua"), port))
 }
 
-// TestCallInstalledOnFirstUse: stream.call becomes the C closure on its
-// first use, keeps call order across the switch, and leaves a script's own
-// stream.call alone.
+// TestCallInstalledOnFirstUse: stream.call is made on its first lookup,
+// and is then the same function for the stream's life; calls keep their
+// order; a script's own stream.call is left alone.
 func TestCallInstalledOnFirstUse(t *testing.T) {
 	_, port := startEcho(t)
 	mustPass(t, runLuna(t, 30*time.Second, nil, script("call_install.lua"), port))

@@ -1,7 +1,7 @@
--- call_install.lua: stream.call's first use (arg[1] = an echo_server.lua port).
--- The Go method gives the stream's table its C closure on first use: an idle
--- stream has none, calls made across the switch keep their order, and a
--- script's own stream.call, wrapping the method, is never replaced.
+-- call_install.lua: stream.call is made on its first lookup (arg[1] = an
+-- echo_server.lua port). An idle stream has none; a script that keeps
+-- stream.call before any call keeps the closure later lookups get; calls keep
+-- their order; a script's own stream.call, wrapping it, is never replaced.
 io.stdout:setvbuf("line")
 local port = math.tointeger(tonumber(arg[1]))
 local CALLS = 50
@@ -24,17 +24,18 @@ function main()
     while up < 2 and luna.get_time_ms() < stop do mgr.wait(10) end
     if up < 2 then fail("not connected") end
 
+    local kept = plain.call -- the reference's idiom: look it up once
+    if rawget(plain, "call") ~= kept then fail("the kept stream.call is not the table's") end
     local method, wraps = wrapped.call, 0
     wrapped.call = function(...)
         wraps = wraps + 1
         return method(...)
     end
-    -- in one loop turn: the first call is the Go method's, the rest the closure's
     for i = 1, CALLS do
         if not plain.call("n", i) then fail("plain call " .. i) end
         if not wrapped.call("n", i) then fail("wrapped call " .. i) end
     end
-    if type(rawget(plain, "call")) ~= "function" then fail("no call closure after a call") end
+    if rawget(plain, "call") ~= kept then fail("stream.call changed after the first calls") end
     if wraps ~= CALLS then fail("the script's wrapper was replaced after " .. wraps .. " calls") end
 
     while (#got[plain] < CALLS or #got[wrapped] < CALLS) and luna.get_time_ms() < stop do mgr.wait(10) end

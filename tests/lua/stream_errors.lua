@@ -144,7 +144,7 @@ function scenarios.close_is_silent()
     mgr.wait(100)
     assert(#st.errors == 0, "close() gave on_error " .. tostring(st.errors[1]))
     local n, err = s.call("after close")
-    assert(n == nil, "call on a closed stream returned " .. tostring(n))
+    assert(n == nil and err == "stream closed", "call on a closed stream returned " .. tostring(n) .. ", " .. tostring(err))
 end
 
 function scenarios.gc_frees_port()

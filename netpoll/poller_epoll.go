@@ -19,10 +19,15 @@ type sysPoller struct {
 	epfd   int
 	wakefd int // eventfd, non-blocking
 	raw    []unix.EpollEvent
-	regs   []epollReg // indexed by descriptor; seq 0 = free
+	regs   []*[regPage]epollReg // fd's is regs[fd/regPage][fd%regPage] (nil page: none); seq 0 = free
 	seq    seqCounter
 	stale  uint64 // events dropped for a stale sequence number
 }
+
+// regPage is how many descriptors a page of registrations covers: the
+// table grows a page at a time, so thousands of connections cost no copies
+// of the registrations already made.
+const regPage = 256
 
 type epollReg struct {
 	user any
@@ -92,10 +97,14 @@ func readyOf(bits uint32) Ready {
 }
 
 func (s *sysPoller) reg(fd int) *epollReg {
-	if fd < 0 || fd >= len(s.regs) || s.regs[fd].seq == 0 {
+	if fd < 0 || fd/regPage >= len(s.regs) || s.regs[fd/regPage] == nil {
 		return nil
 	}
-	return &s.regs[fd]
+	r := &s.regs[fd/regPage][fd%regPage]
+	if r.seq == 0 {
+		return nil
+	}
+	return r
 }
 
 func (s *sysPoller) add(fd int, in Interest, user any) error {
@@ -107,13 +116,13 @@ func (s *sysPoller) add(fd int, in Interest, user any) error {
 	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
-	if fd >= len(s.regs) {
-		n := max(2*len(s.regs), fd+1, 64)
-		regs := make([]epollReg, n)
-		copy(regs, s.regs)
-		s.regs = regs
+	for fd/regPage >= len(s.regs) {
+		s.regs = append(s.regs, nil)
 	}
-	s.regs[fd] = epollReg{user: user, seq: seq, in: in}
+	if s.regs[fd/regPage] == nil {
+		s.regs[fd/regPage] = new([regPage]epollReg) // only the pages of descriptors in use
+	}
+	s.regs[fd/regPage][fd%regPage] = epollReg{user: user, seq: seq, in: in}
 	return nil
 }
 

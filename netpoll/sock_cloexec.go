@@ -18,6 +18,32 @@ func newStreamSocket(v6 bool) (FD, error) {
 	return unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 }
 
+// sysRead and sysWrite are raw system calls, ones the Go scheduler does
+// not see: on a non-blocking socket they return at once, and entering them
+// as ordinary calls cost each frame of a busy loop the scheduler's
+// bookkeeping and the runtime monitor's attention (it keeps waking to look
+// at a P that is always in a system call). See epollWait for the same with
+// a bound.
+func sysRead(fd FD, p []byte) (int, error) {
+	return rawRW(unix.SYS_READ, fd, p)
+}
+
+func sysWrite(fd FD, p []byte) (int, error) {
+	return rawRW(unix.SYS_WRITE, fd, p)
+}
+
+func rawRW(trap uintptr, fd FD, p []byte) (int, error) {
+	var b unsafe.Pointer
+	if len(p) > 0 {
+		b = unsafe.Pointer(&p[0])
+	}
+	r, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(b), uintptr(len(p)))
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
+}
+
 // sysAccept returns a non-blocking, close-on-exec connection and the
 // peer's address. It calls accept4 itself, with the address on the stack:
 // unix.Accept4 allocates it and a Sockaddr for every connection.

@@ -54,6 +54,10 @@ func sysAccept(fd FD) (FD, netip.Addr, error) {
 	return nfd, ip, nil
 }
 
+func sysRead(fd FD, p []byte) (int, error) { return unix.Read(fd, p) }
+
+func sysWrite(fd FD, p []byte) (int, error) { return unix.Write(fd, p) }
+
 // prepareSocket makes fd non-blocking and stops writes to a closed peer
 // from raising SIGPIPE (the Go runtime ignores it too, but a host program
 // embedding this one might not).

@@ -45,10 +45,6 @@ func sysConnect(fd FD, sa sockaddr) error { return unix.Connect(fd, sa) }
 
 func sysClose(fd FD) error { return unix.Close(fd) }
 
-func sysRead(fd FD, p []byte) (int, error) { return unix.Read(fd, p) }
-
-func sysWrite(fd FD, p []byte) (int, error) { return unix.Write(fd, p) }
-
 func sysLocalPort(fd FD) (int, error) {
 	sa, err := unix.Getsockname(fd)
 	if err != nil {

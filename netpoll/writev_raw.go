@@ -28,7 +28,8 @@ func (v *iovScratch) writev(fd FD, bufs [][]byte, off int) (tried, n int, err er
 	if cnt == 0 {
 		return 0, 0, nil
 	}
-	r, _, e := unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&v[0])), uintptr(cnt))
+	// raw, as sysRead is
+	r, _, e := unix.RawSyscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&v[0])), uintptr(cnt))
 	clear(v[:cnt]) // let the chunks be collected
 	if e != 0 {
 		return tried, 0, e

@@ -60,15 +60,16 @@ cat >"$tmp/luna" <<EOF
 #!/usr/bin/env bash
 # luna.exe under Wine (tests/wine/run.sh); SIGINT/SIGTERM become Ctrl-C
 export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES=bcryptprimitives=n LUNA_WINE_RUN=\$\$
-'$WINE' '$exe' "\$@" &
-child=\$!
 ctrl_c() {
     local p
     for p in \$(pgrep -f 'luna\\.exe'); do
         tr '\\0' '\\n' </proc/\$p/environ 2>/dev/null | grep -qx "LUNA_WINE_RUN=\$\$" && kill -INT "\$p"
     done
 }
+# before the child starts: a signal that came first would end the wrapper
 trap ctrl_c INT TERM
+'$WINE' '$exe' "\$@" &
+child=\$!
 while :; do
     wait "\$child"
     rc=\$?

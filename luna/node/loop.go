@@ -86,11 +86,15 @@ func (n *Node) deliverFailures() {
 	n.failed = nil
 }
 
-// spinFor is how long a node that has just handled events polls without
-// blocking before it sleeps in the kernel. A request/response peer usually
-// answers within tens of microseconds; catching the answer while still
-// running saves the wake-up of an idle CPU (tens of microseconds more on a
-// virtual machine). An idle node (no events last time) never spins.
+// spinFor is how long a node that has just handled events and sent frames
+// polls without blocking before it sleeps in the kernel. A request/response
+// peer usually answers within tens of microseconds; catching the answer
+// while still running saves the wake-up of an idle CPU (tens of
+// microseconds more on a virtual machine). An idle node (no events last
+// time) never spins, nor one that sent nothing: it waits for no answer,
+// and its events, arriving on their own, are cheaper to take in a batch
+// after a sleep than one by one from a spin (fanin/10000 spun 4 µs for
+// each event it caught, a third of the server's CPU).
 const spinFor = 50 * time.Microsecond
 
 // maxSpinBackoff bounds how many busy waits in a row skip the spin after
@@ -127,10 +131,13 @@ func (sp *spinner) won(caught bool) {
 	sp.skip = sp.backoff
 }
 
-// poll waits for events, spinning first when the last wait was busy and
-// spinning has been paying (spinner).
+// poll waits for events, spinning first when the last wait was busy, the
+// node has sent frames since, and spinning has been paying (spinner).
 func (n *Node) poll(timeout int) (int, error) {
-	if timeout != 0 && n.busy && n.spin.try() {
+	sent := n.count.framesOut != n.sentMark
+	n.sentMark = n.count.framesOut
+	if timeout != 0 && n.busy && sent && n.spin.try() {
+		n.count.spins++
 		deadline := time.Now().Add(spinFor)
 		for time.Now().Before(deadline) {
 			if c, err := n.poller.Wait(0, n.events); c > 0 || err != nil || n.poller.Woken() {

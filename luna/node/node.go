@@ -65,7 +65,8 @@ type Node struct {
 	auth       authLog
 	count      counters
 	inWait     bool
-	busy       bool // the last poll returned events: spin before blocking
+	busy       bool   // the last poll returned events: spin before blocking
+	sentMark   uint64 // count.framesOut at the last poll
 	spin       spinner
 	lastTrim   time.Time // of trimIdle
 	epoch      time.Time // of the streams' clock (mono)

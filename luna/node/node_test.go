@@ -336,3 +336,30 @@ func TestLostBytesOfADeadStream(t *testing.T) {
 	}
 	t.Logf("%d bytes queued, %d counted lost", queued, lost)
 }
+
+// A node spins before blocking only when it has sent frames since its last
+// wait, an answer being likely on its way: one that only receives blocks
+// (and takes what arrived meanwhile in one batch).
+func TestSpinOnlyAfterSending(t *testing.T) {
+	p := newPair(t, node.Config{})
+	const calls = 50
+	got := func(n int) func() bool {
+		return func() bool { return len(p.srvRec.CallsOf(p.s.Token)) == n }
+	}
+	for i := range calls {
+		p.c.Send(nodetest.Call([]byte{byte(i)}), nil)
+		p.step(t, got(i+1))
+	}
+	if n := p.srv.Stats().Spins; n != 0 {
+		t.Fatalf("the server sent nothing and spun %d times", n)
+	}
+	for i := range calls {
+		p.c.Send(nodetest.Call([]byte{byte(i)}), nil)
+		p.step(t, got(calls+i+1))
+		p.s.Send(nodetest.Call([]byte("ack")), nil)
+	}
+	p.step(t, func() bool { return len(p.cliRec.CallsOf(p.c.Token)) == calls })
+	if p.srv.Stats().Spins == 0 {
+		t.Fatal("the server answered every call and never spun")
+	}
+}

@@ -20,6 +20,7 @@ type counters struct {
 	lostBytes     uint64 // queued for a stream when it closed without sending them
 	framesOut     uint64
 	busy          time.Duration // in Wait, not blocked in the poll
+	spins         uint64        // waits that polled before blocking (poll)
 }
 
 // Stats is a copy of a node's counters and gauges.
@@ -37,6 +38,7 @@ type Stats struct {
 	OverflowDrops      uint64            // frames dropped on a full send cache (SetOverflowDrop)
 	LostBytes          uint64            // bytes queued for streams that died (or were discarded) before sending them
 	Busy               time.Duration
+	Spins              uint64 // waits that polled for up to spinFor before blocking
 }
 
 // Add adds o's counts and gauges to s (a process's total over its nodes).
@@ -53,6 +55,7 @@ func (s *Stats) Add(o Stats) {
 	s.OverflowDrops += o.OverflowDrops
 	s.LostBytes += o.LostBytes
 	s.Busy += o.Busy
+	s.Spins += o.Spins
 	s.StreamErrors = addCounts(s.StreamErrors, o.StreamErrors)
 	s.AuthFailures = addCounts(s.AuthFailures, o.AuthFailures)
 	s.Dropped = addCounts(s.Dropped, o.Dropped)
@@ -120,7 +123,7 @@ func (n *Node) Stats() Stats {
 		StreamErrors: map[string]uint64{}, AuthFailures: map[string]uint64{},
 		BytesIn: n.count.bytesIn, BytesOut: n.count.bytesOut, FramesOut: n.count.framesOut,
 		FramesIn: n.count.framesIn, Dropped: map[string]uint64{}, Busy: n.count.busy,
-		OverflowDrops: n.count.overflowDrops, LostBytes: n.count.lostBytes,
+		OverflowDrops: n.count.overflowDrops, LostBytes: n.count.lostBytes, Spins: n.count.spins,
 	}
 	for k, v := range n.drops.byKind {
 		st.Dropped[k] = v

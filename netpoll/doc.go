@@ -49,8 +49,11 @@
 //		// flush the streams written to during this batch
 //	}
 //
-// Registrations are level-triggered (see the contract at the top of
-// poller.go): a reader may stop early and will be told again. Each carries a
+// Registrations behave as level-triggered ones (see the contract at the top
+// of poller.go): a reader may stop early and will be told again. On epoll,
+// streams are registered edge-triggered, which saves the kernel a poll of
+// every reported socket, and netpoll reports again what a stream left
+// unread. Each carries a
 // sequence number in the OS token, so an event produced for an earlier
 // registration of a reused descriptor number is dropped, and Remove clears
 // the not-yet-handled events of its descriptor from the current batch.

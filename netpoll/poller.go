@@ -23,6 +23,15 @@ import (
 //		Registering a number that is already in the table replaces the
 //		old registration (its descriptor was closed without Remove):
 //		events carrying the old token are dropped.
+//	addEdge(fd FD, in Interest, user any) error
+//		Register a stream's fd. On epoll it is edge-triggered: each
+//		event then costs the kernel one poll of the socket, not two.
+//		Elsewhere it is add.
+//	readAgain(fd FD)
+//		The stream of fd stopped reading before its socket said EAGAIN
+//		(a per-call budget, a full buffer), or saw a hangup: the next
+//		wait reports fd Readable again (and does not block), as
+//		level-triggered polling would. A no-op where addEdge is add.
 //	modify(fd FD, in Interest) error
 //		Change the interest of a registered fd; the user value stays.
 //	remove(fd FD) error
@@ -42,7 +51,10 @@ import (
 // asked for) every Wait reports it again. Readers may therefore stop early
 // (a full receive buffer, a per-wakeup budget) without losing a
 // notification. Write interest should be asked for only while data is
-// waiting, or every Wait reports the descriptor.
+// waiting, or every Wait reports the descriptor. A Stream keeps that
+// promise itself where its registration is edge-triggered: ReadAvailable
+// calls readAgain when it stops early, the epoll wait does on a hangup,
+// and Flush writes until the socket is full or nothing waits.
 //
 // A readiness event says "try now", never "this will succeed": the
 // operations on sockets are non-blocking and may still return EAGAIN.
@@ -131,12 +143,20 @@ func (p *Poller) Close() error {
 // is still registered replaces that registration (its old descriptor must
 // have been closed without Remove); events already returned for it are
 // invalidated as by Remove.
-func (p *Poller) Add(fd FD, in Interest, user any) error {
+func (p *Poller) Add(fd FD, in Interest, user any) error { return p.register(fd, in, user, p.sys.add) }
+
+// addStream is Add for a Stream, which keeps the level-triggered promise
+// itself (addEdge).
+func (p *Poller) addStream(fd FD, in Interest, user any) error {
+	return p.register(fd, in, user, p.sys.addEdge)
+}
+
+func (p *Poller) register(fd FD, in Interest, user any, add func(FD, Interest, any) error) error {
 	if p.closed {
 		return ErrClosed
 	}
 	p.forget(fd)
-	return p.sys.add(fd, in, user)
+	return add(fd, in, user)
 }
 
 // Modify changes the interest of a registered descriptor, keeping its user

@@ -20,6 +20,7 @@ type sysPoller struct {
 	wakefd int // eventfd, non-blocking
 	raw    []unix.EpollEvent
 	regs   []*[regPage]epollReg // fd's is regs[fd/regPage][fd%regPage] (nil page: none); seq 0 = free
+	again  []int                // descriptors to report Readable at the next wait (readAgain)
 	seq    seqCounter
 	stale  uint64 // events dropped for a stale sequence number
 }
@@ -33,6 +34,7 @@ type epollReg struct {
 	user any
 	seq  uint32
 	in   Interest
+	edge bool // EPOLLET: a stream's (addEdge)
 }
 
 func (s *sysPoller) open() error {
@@ -68,8 +70,11 @@ func (s *sysPoller) close() error {
 	return nil
 }
 
-func epollBits(in Interest) uint32 {
+func epollBits(in Interest, edge bool) uint32 {
 	var bits uint32
+	if edge {
+		bits |= unix.EPOLLET
+	}
 	if in&Read != 0 {
 		bits |= unix.EPOLLIN | unix.EPOLLRDHUP
 	}
@@ -107,12 +112,28 @@ func (s *sysPoller) reg(fd int) *epollReg {
 	return r
 }
 
-func (s *sysPoller) add(fd int, in Interest, user any) error {
+func (s *sysPoller) add(fd int, in Interest, user any) error { return s.register(fd, in, user, false) }
+
+// addEdge registers a stream edge-triggered: an event says the socket
+// became readable or writable, not that it still is. Each then costs the
+// kernel one poll of the socket instead of two (level-triggered, every
+// reported descriptor is polled again at the next wait), and the stream
+// owes it to tell readAgain when it stopped reading before the socket was
+// drained.
+func (s *sysPoller) addEdge(fd int, in Interest, user any) error {
+	return s.register(fd, in, user, true)
+}
+
+// readAgain has the next wait report fd Readable, as level-triggered
+// polling would: its stream stopped reading with bytes left in the socket.
+func (s *sysPoller) readAgain(fd int) { s.again = append(s.again, fd) }
+
+func (s *sysPoller) register(fd int, in Interest, user any, edge bool) error {
 	if fd < 0 || fd > 1<<30 {
 		return os.NewSyscallError("epoll_ctl", unix.EBADF)
 	}
 	seq := s.seq.next()
-	ev := unix.EpollEvent{Events: epollBits(in), Fd: int32(fd), Pad: int32(seq)}
+	ev := unix.EpollEvent{Events: epollBits(in, edge), Fd: int32(fd), Pad: int32(seq)}
 	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
@@ -122,7 +143,7 @@ func (s *sysPoller) add(fd int, in Interest, user any) error {
 	if s.regs[fd/regPage] == nil {
 		s.regs[fd/regPage] = new([regPage]epollReg) // only the pages of descriptors in use
 	}
-	s.regs[fd/regPage][fd%regPage] = epollReg{user: user, seq: seq, in: in}
+	s.regs[fd/regPage][fd%regPage] = epollReg{user: user, seq: seq, in: in, edge: edge}
 	return nil
 }
 
@@ -134,7 +155,7 @@ func (s *sysPoller) modify(fd int, in Interest) error {
 	if r.in == in {
 		return nil
 	}
-	ev := unix.EpollEvent{Events: epollBits(in), Fd: int32(fd), Pad: int32(r.seq)}
+	ev := unix.EpollEvent{Events: epollBits(in, r.edge), Fd: int32(fd), Pad: int32(r.seq)}
 	if err := unix.EpollCtl(s.epfd, unix.EPOLL_CTL_MOD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
@@ -163,6 +184,9 @@ func (s *sysPoller) wait(ms int, events []Event) (int, bool, error) {
 	if ms < 0 {
 		ms = -1
 	}
+	if len(s.again) > 0 {
+		ms = 0 // those streams are ready now
+	}
 	n, err := s.epollWait(s.raw[:len(events)], ms)
 	if err != nil {
 		if err == unix.EINTR {
@@ -189,7 +213,51 @@ func (s *sysPoller) wait(ms int, events []Event) (int, bool, error) {
 		events[out] = Event{User: r.user, Ready: readyOf(ev.Events), fd: fd}
 		out++
 	}
+	kernel := out
+	out = s.readyAgain(events, out)
+	// a hangup or an error is one edge too: a read that came back short
+	// may have left the end of the stream unseen, so the descriptor stays
+	// reported until its stream goes (as a level-triggered one would be)
+	for i := range events[:kernel] {
+		if events[i].Ready&(Hangup|Failed) != 0 {
+			if r := s.reg(events[i].fd); r != nil && r.edge {
+				s.again = append(s.again, events[i].fd)
+			}
+		}
+	}
 	return out, woke, nil
+}
+
+// readyAgain adds to events[:out] a Readable event for each descriptor
+// readAgain named that is still registered and not in the batch yet, as
+// many as fit; the others wait for the next batch.
+func (s *sysPoller) readyAgain(events []Event, out int) int {
+	k := 0
+	for i, fd := range s.again {
+		if out == len(events) {
+			k += copy(s.again[k:], s.again[i:])
+			s.again = s.again[:k]
+			return out
+		}
+		r := s.reg(fd)
+		if r == nil || r.in&Read == 0 || inBatch(events[:out], fd) {
+			continue
+		}
+		events[out] = Event{User: r.user, Ready: Readable, fd: fd}
+		out++
+	}
+	s.again = s.again[:0]
+	return out
+}
+
+func inBatch(events []Event, fd int) bool {
+	for i := range events {
+		if events[i].fd == fd {
+			events[i].Ready |= Readable
+			return true
+		}
+	}
+	return false
 }
 
 // rawWaitMs bounds the part of a wait spent in epoll_wait entered as a raw

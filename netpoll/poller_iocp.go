@@ -168,6 +168,14 @@ func (s *sysPoller) queue(as *afdSock) {
 	}
 }
 
+// addEdge is add: a socket's poll is submitted again after each event.
+func (s *sysPoller) addEdge(sock windows.Handle, in Interest, user any) error {
+	return s.add(sock, in, user)
+}
+
+// readAgain has nothing to do: a socket with bytes left is reported again.
+func (s *sysPoller) readAgain(windows.Handle) {}
+
 func (s *sysPoller) add(sock windows.Handle, in Interest, user any) error {
 	if old := s.socks[sock]; old != nil {
 		s.drop(old)

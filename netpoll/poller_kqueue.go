@@ -122,6 +122,12 @@ func (s *sysPoller) apply(r *kqReg, in Interest) error {
 	return nil
 }
 
+// addEdge is add: kqueue reports what is ready at each wait.
+func (s *sysPoller) addEdge(fd int, in Interest, user any) error { return s.add(fd, in, user) }
+
+// readAgain has nothing to do: a socket with bytes left is reported again.
+func (s *sysPoller) readAgain(int) {}
+
 func (s *sysPoller) add(fd int, in Interest, user any) error {
 	if fd < 0 || fd > 1<<30 {
 		return os.NewSyscallError("kevent", unix.EBADF)

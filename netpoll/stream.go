@@ -7,7 +7,7 @@ import (
 )
 
 // maxReadsPerCall bounds the reads of one ReadAvailable, so one busy peer
-// cannot starve the others; level-triggered polling reports the rest.
+// cannot starve the others; the next Wait reports the rest (readAgain).
 const maxReadsPerCall = 4
 
 type streamState uint8
@@ -118,7 +118,7 @@ func (s *Stream) Register(p *Poller, user any) error {
 		return errors.New("netpoll: stream already registered")
 	}
 	in := s.wantInterest()
-	if err := p.Add(s.fd, in, user); err != nil {
+	if err := p.addStream(s.fd, in, user); err != nil {
 		return err
 	}
 	s.p, s.interest = p, in

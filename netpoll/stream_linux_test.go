@@ -617,3 +617,33 @@ func TestEmptiedBuffersGoBack(t *testing.T) {
 		t.Fatalf("after Trim: %d bytes of buffers", srv.BufferBytes())
 	}
 }
+
+// A stream that stops reading with bytes left in the socket (the read
+// bound per call, here with the peer silent afterwards) is reported
+// Readable again: registrations are edge-triggered on epoll, and the
+// poller must not wait for a new edge that will never come.
+func TestUndrainedStreamIsReportedAgain(t *testing.T) {
+	l := newLoop(t)
+	c, srv := dialAccept(t, l, nil)
+	const total = 1 << 20
+	srv.SetRecvCache(total)
+	if err := c.Write(bytes.Repeat([]byte{7}, total)); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	l.until("every byte without another write", func() bool { return got == total }, func(ev Event) {
+		switch ev.User {
+		case c:
+			if err := c.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		case srv:
+			n, err := srv.ReadAvailable()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += n
+			srv.Consume(len(srv.Buffered()))
+		}
+	})
+}

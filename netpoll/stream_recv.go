@@ -31,7 +31,7 @@ func (s *Stream) ReadAvailable() (int, error) {
 				continue
 			}
 			if isWouldBlock(err) {
-				break
+				return total, nil
 			}
 			return total, s.fail(recvError(err))
 		}
@@ -41,8 +41,13 @@ func (s *Stream) ReadAvailable() (int, error) {
 		s.in.wrote(n)
 		total += n
 		if n < len(space) {
-			break // drained: a further read would only say EAGAIN
+			return total, nil // drained: a further read would only say EAGAIN
 		}
+	}
+	// stopped with bytes perhaps left in the socket (the read bound, or a
+	// full buffer): an edge-triggered poller would not say so again
+	if s.p != nil {
+		s.p.sys.readAgain(s.fd)
 	}
 	return total, nil
 }

@@ -139,29 +139,38 @@ func (s *Stream) Reserve(n int) ([]byte, error) {
 // panics if n exceeds what was reserved.
 func (s *Stream) Commit(n int) { s.out.commit(n) }
 
-// Flush writes the queued bytes, as many as the socket takes, with one
-// system call, and keeps Write interest registered exactly while some
-// remain. Call it on Writable events and after a batch of Append/Reserve.
+// Flush writes the queued bytes, as many as the socket takes (one system
+// call, or more when they are in more chunks than one writev takes), and
+// keeps Write interest registered exactly while some remain. Call it on Writable events and after a batch of Append/Reserve.
 // A send buffer left empty goes back to the pool. Before the stream is
 // connected it only returns the sticky error, if any.
 func (s *Stream) Flush() error {
 	if err := s.usable(); err != nil {
 		return err
 	}
-	if s.state == stateConnected && s.out.len() > 0 {
-		var n int
+	// until all is sent or the socket takes less than offered (it is full:
+	// Writable comes when it drains); with more chunks than one writev
+	// takes, the socket may still have room, and an edge-triggered poller
+	// would not say so again
+	for s.state == stateConnected && s.out.len() > 0 {
+		var n, offered int
 		var err error
 		if s.out.multi() {
-			_, n, err = s.writevSocket(s.out.chunks(), 0)
+			offered, n, err = s.writevSocket(s.out.chunks(), 0)
 		} else {
-			n, err = s.writeSocket(s.out.pending())
+			p := s.out.pending()
+			offered = len(p)
+			n, err = s.writeSocket(p)
 		}
 		if err != nil {
 			return err
 		}
 		s.out.drop(n)
-		s.out.trim() // all sent: an idle stream keeps no send buffer
+		if n < offered || offered == 0 {
+			break
+		}
 	}
+	s.out.trim() // all sent: an idle stream keeps no send buffer
 	return s.syncInterest()
 }
 

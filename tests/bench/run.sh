@@ -284,8 +284,8 @@ idle_case() {
     measure crowd.lua "idle_$n"
     [[ "$LINE" == RESULT* ]] && [ "$(kv "$LINE" kept)" != "$n" ] && LINE="ERROR the server holds $(kv "$LINE" kept) of $n connections"
     [[ "$REFLINE" == RESULT* ]] && [ "$(kv "$REFLINE" kept)" != "$n" ] && note="the reference held $(kv "$REFLINE" kept) of $n; "
-    [[ "$REFLINE" == RESULT* ]] && note="${note}reference: $(kv "$REFLINE" idle_kib) idle, $(kv "$REFLINE" marginal_kib) from $((n / 5)) to $n, $(kv "$REFLINE" called_kib) after one call each; "
-    note="${note}KiB per connection: $(kv "$LINE" idle_kib) idle (Lua $(kv "$LINE" lua_kib)), $(kv "$LINE" marginal_kib) from $((n / 5)) to $n, $(kv "$LINE" called_kib) after one call each; up in $(kv "$LINE" up_s) s; ratio: reference KiB / ours, idle"
+    [[ "$REFLINE" == RESULT* ]] && note="${note}reference: $(kv "$REFLINE" idle_kib) idle ($(kv "$REFLINE" rss_kib) in VmRSS), $(kv "$REFLINE" marginal_kib) from $((n / 5)) to $n, $(kv "$REFLINE" called_kib) after one call each; "
+    note="${note}KiB per connection (anonymous): $(kv "$LINE" idle_kib) idle (Lua $(kv "$LINE" lua_kib); $(kv "$LINE" rss_kib) in VmRSS), $(kv "$LINE" marginal_kib) from $((n / 5)) to $n, $(kv "$LINE" called_kib) after one call each; up in $(kv "$LINE" up_s) s; ratio: reference KiB / ours, idle"
     result "$name" "$LINE" "$note" "$REFLINE"
 }
 

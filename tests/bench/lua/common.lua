@@ -26,13 +26,19 @@ function B.options(defaults)
 end
 
 -- resident memory of this process in KiB (Linux), or -1
-function B.rss_kib()
+-- a line of /proc/self/status in KiB (VmRSS: all resident memory; RssAnon:
+-- the anonymous part, without the binary's and libraries' pages), or -1
+local function status_kib(field)
     local f = io.open("/proc/self/status")
     if not f then return -1 end
-    local kib = f:read("a"):match("VmRSS:%s*(%d+)")
+    local kib = f:read("a"):match(field .. ":%s*(%d+)")
     f:close()
     return math.tointeger(tonumber(kib)) or -1
 end
+
+function B.rss_kib() return status_kib("VmRSS") end
+
+function B.anon_kib() return status_kib("RssAnon") end
 
 -- bytes of an unsigned varint
 function B.uvlen(n)

@@ -8,11 +8,13 @@
 -- idle: the server's resident memory per connection, with N connections that
 --   have sent nothing for 2 s, then again 2 s after one call on each
 --   ("answered": how many of those calls the server answered; "kept": how
---   many connections the server holds at the end). Measured from the server
---   with one connection (idle_kib), and as the growth from N/5 idle
---   connections to N (marginal_kib), which leaves out what a process spends
---   once as it grows (its runtime's first collections, its tables' first
---   sizes).
+--   many connections the server holds at the end). Measured in anonymous
+--   resident memory (RssAnon: not the pages of the binary, which the accept
+--   path faults in once, by the page or in runs, as the file system
+--   allows), from the server with one connection (idle_kib), and as the
+--   growth from N/5 idle connections to N (marginal_kib), which leaves out
+--   what a process spends once as it grows (its runtime's first
+--   collections, its tables' first sizes); rss_kib is idle_kib in VmRSS.
 -- Every connection must stay up to the end. Prints RESULT k=v ... or ERROR text.
 
 local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
@@ -140,12 +142,14 @@ local function idle(up_s, base, mid)
     for _, p in ipairs(peers) do if p.hello then answered = answered + 1 end end
     -- per connection the server holds (run.sh checks that it holds them all)
     local others = math.max(quiet[4] - base[4], 1)
+    local function per(a, b, i, n) return string.format("%.2f", (a[i] - b[i]) / n) end
     return "RESULT " .. B.kv({ "n", opt.conns, "secs", string.format("%.3f", up_s),
-        "idle_kib", string.format("%.2f", (quiet[5] - base[5]) / others),
-        "lua_kib", string.format("%.2f", (quiet[6] - base[6]) / others),
-        "called_kib", string.format("%.2f", (after[5] - base[5]) / others),
-        "marginal_kib", string.format("%.2f", (quiet[5] - mid[5]) / math.max(quiet[4] - mid[4], 1)),
-        "base_kib", base[5], "up_s", string.format("%.2f", up_s), "kept", after[4], "answered", answered })
+        "idle_kib", per(quiet, base, 7, others),
+        "lua_kib", per(quiet, base, 6, others),
+        "called_kib", per(after, base, 7, others),
+        "marginal_kib", per(quiet, mid, 7, math.max(quiet[4] - mid[4], 1)),
+        "rss_kib", per(quiet, base, 5, others),
+        "base_kib", base[7], "up_s", string.format("%.2f", up_s), "kept", after[4], "answered", answered })
 end
 
 function main()

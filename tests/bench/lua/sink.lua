@@ -8,7 +8,8 @@
 -- Over all connections:
 --   "mark"         reset the total and the clocks; reply "mark_ack"
 --   "stats"        reply "stats_ack", sinks since mark, CPU µs and wall µs
---                  since mark, open streams, resident KiB, Lua heap KiB
+--                  since mark, open streams, resident KiB, Lua heap KiB,
+--                  anonymous resident KiB
 -- Leaves when all its clients have gone, on SIGTERM, or after max_s.
 
 local B = dofile((os.getenv("BENCH_LUA") or arg[0]:match("^(.*)/") or ".") .. "/common.lua")
@@ -55,7 +56,7 @@ function main()
                 s.call("mark_ack")
             elseif msg == "stats" then
                 s.call("stats_ack", total, math.floor((os.clock() - mark_cpu) * 1e6),
-                    (luna.get_time_ns() - mark_ns) // 1000, open, B.rss_kib(), collectgarbage("count"))
+                    (luna.get_time_ns() - mark_ns) // 1000, open, B.rss_kib(), collectgarbage("count"), B.anon_kib())
             end
         end
         s.on_error = function(e)

@@ -83,14 +83,14 @@ func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *node.Stream) {
 		slot = len(o.slots)
 		o.slots = append(o.slots, s)
 		if C.luna_outbox_slots(o.c, C.size_t(cap(o.slots))) != 0 {
-			o.slots = o.slots[:slot] // stream.call stays the Go method
+			o.slots = o.slots[:slot] // out of memory: bindCall falls back to a Go function
 			return
 		}
 	}
 	m.slotOf[s] = slot
 	o.setDead(slot, false)
 	if C.luna_install_call(luaState(L), C.int(midx), C.int(sidx), C.lua_Integer(slot)) != 0 {
-		m.releaseSlot(s) // out of memory: stream.call stays the Go method
+		m.releaseSlot(s) // out of memory: bindCall falls back to a Go function
 	}
 }
 

@@ -53,25 +53,9 @@ func (m *socketMgr) attachOutbox(L *lua.State, idx int) error {
 	return nil
 }
 
-// installCallOnce gives a stream's table the C call closure and the
-// stream a slot in the outbox, when stream.call is first looked up
-// (bindCall). A dead stream's slot is dead at once: its calls fail with
-// "stream closed". [-0, +0, m]: Push raises through a panic.
-func (m *socketMgr) installCallOnce(L *lua.State, s *node.Stream) {
-	if _, ok := m.slotOf[s]; ok || m.out.c == nil {
-		return
-	}
-	m.rt.classes.stream.Push(s)
-	m.rt.classes.mgr.Push(m)
-	m.installCall(L, -1, -2, s)
-	L.Pop(2)
-	if slot, ok := m.slotOf[s]; ok && s.Dead() {
-		m.out.setDead(slot, true)
-	}
-}
-
 // installCall gives a stream table (at sidx; the manager's table at midx)
-// the C call closure, and the stream a slot in the outbox.
+// the C call closure, and the stream a slot in the outbox (bindCall). A
+// dead stream's slot is dead at once: its calls fail with "stream closed".
 func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *node.Stream) {
 	o := &m.out
 	var slot int
@@ -88,7 +72,7 @@ func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *node.Stream) {
 		}
 	}
 	m.slotOf[s] = slot
-	o.setDead(slot, false)
+	o.setDead(slot, s.Dead())
 	if C.luna_install_call(luaState(L), C.int(midx), C.int(sidx), C.lua_Integer(slot)) != 0 {
 		m.releaseSlot(s) // out of memory: bindCall falls back to a Go function
 	}

@@ -18,8 +18,12 @@ import (
 // it is a Go function that sends directly. [-0, +1, m]
 func bindCall(s *node.Stream, L *lua.State) int {
 	m := mgrOf(s)
-	m.installCallOnce(L, s)
 	m.rt.classes.stream.Push(s)
+	if _, ok := m.slotOf[s]; !ok && m.out.c != nil {
+		m.rt.classes.mgr.Push(m)
+		m.installCall(L, -1, -2, s)
+		L.Pop(1)
+	}
 	L.PushString("call")
 	L.RawGet(-2)
 	L.Remove(-2)

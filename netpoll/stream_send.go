@@ -141,7 +141,8 @@ func (s *Stream) Commit(n int) { s.out.commit(n) }
 
 // Flush writes the queued bytes, as many as the socket takes (one system
 // call, or more when they are in more chunks than one writev takes), and
-// keeps Write interest registered exactly while some remain. Call it on Writable events and after a batch of Append/Reserve.
+// keeps Write interest registered exactly while some remain. Call it on
+// Writable events and after a batch of Append/Reserve.
 // A send buffer left empty goes back to the pool. Before the stream is
 // connected it only returns the sticky error, if any.
 func (s *Stream) Flush() error {

@@ -8,7 +8,9 @@
 # Wine 8 (Debian's wine64) lacks ProcessPrng, which Go >= 1.24 needs at
 # start-up: this script builds a test-only bcryptprimitives.dll with
 # ProcessPrng over RtlGenRandom (processprng.c, mingw) into a Wine prefix of
-# its own, in a temporary directory. The shim is never shipped. A
+# its own, in a temporary directory. The shim is never shipped, nor is
+# unwindfirst.so, preloaded into wine64 against a shutdown deadlock of Wine
+# 8 on glibc (unwindfirst.c says which). A
 # persistent wineserver runs for the whole run (start-up races otherwise)
 # and is killed at the end, with every Windows process left.
 #
@@ -53,27 +55,32 @@ mkdir -p "$WINEPREFIX"
 "$WINE" wineboot -i >/dev/null 2>&1
 x86_64-w64-mingw32-gcc -O2 -shared -Wl,--kill-at -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
     "$here/processprng.c" -ladvapi32 || exit 1
-"$WINE" "$exe" --version || { echo "wine: luna.exe does not start"; exit 1; }
+gcc -O2 -shared -fPIC -o "$tmp/unwindfirst.so" "$here/unwindfirst.c" -lpthread || exit 1
+LD_PRELOAD=$tmp/unwindfirst.so "$WINE" "$exe" --version || { echo "wine: luna.exe does not start"; exit 1; }
 
 # the wrapper the tests run as luna
 cat >"$tmp/luna" <<EOF
 #!/usr/bin/env bash
 # luna.exe under Wine (tests/wine/run.sh); SIGINT/SIGTERM become Ctrl-C
-export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES=bcryptprimitives=n LUNA_WINE_RUN=\$\$
+export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES=bcryptprimitives=n LD_PRELOAD='$tmp/unwindfirst.so' LUNA_WINE_RUN=\$\$
 ctrl_c() {
     local p
     for p in \$(pgrep -f 'luna\\.exe'); do
         tr '\\0' '\\n' </proc/\$p/environ 2>/dev/null | grep -qx "LUNA_WINE_RUN=\$\$" && kill -INT "\$p"
     done
 }
-# before the child starts: a signal that came first would end the wrapper
-trap ctrl_c INT TERM
+# before the child starts: a signal that came first would end the wrapper.
+# A signal cuts wait short (128+signal, the child not reaped): wait again
+# for the child's own status, also when it ended during the trap.
+trap 'ctrl_c; signalled=1' INT TERM
 '$WINE' '$exe' "\$@" &
 child=\$!
 while :; do
+    signalled=0
     wait "\$child"
-    rc=\$?
-    kill -0 "\$child" 2>/dev/null || exit "\$rc"
+    r=\$?
+    [ "\$r" -eq 127 ] || rc=\$r # 127: reaped by the wait before
+    [ "\$signalled" = 1 ] || exit "\$rc"
 done
 EOF
 chmod +x "$tmp/luna"

@@ -140,6 +140,27 @@ func (c *Class[T]) Push(obj *T) {
 	}
 }
 
+// ObjectRef is what C code needs to push an object's shadow table itself
+// with cb_push_object (cbind.h), for a loop in C that pushes one object
+// per step without a crossing into Go of its own.
+type ObjectRef struct {
+	Ctx    unsafe.Pointer // the state's cb_ctx
+	Handle uintptr        // the object's handle
+	Meta   int            // registry reference of the class metatable
+}
+
+// Ref returns obj's ObjectRef; obj must not be nil. A status other than
+// LUA_OK from cb_push_object becomes an error with PushError. [-0, +0, -]
+func (c *Class[T]) Ref(obj *T) ObjectRef {
+	s := c.s
+	s.mustBeUsable("Ref")
+	return ObjectRef{unsafe.Pointer(s.ctx), s.objects.handleOf(obj, c.info), int(c.info.meta)}
+}
+
+// PushError pops what a failed cb_push_object left and returns it as an
+// *Error (rc is its status). [-(0|1), +0, -]
+func (s *State) PushError(rc int) error { return popError(s.cur, C.int(rc)) }
+
 // To returns the object whose shadow table is at index idx, or nil when
 // the value there is not a live object of this class. [-0, +0, -]
 func (c *Class[T]) To(idx int) *T {

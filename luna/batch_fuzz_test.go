@@ -1,6 +1,7 @@
 package luna
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/luna-go/luna/luna/node"
@@ -37,28 +38,79 @@ func callEnds(buf []byte, cache int) (ends []int, needMore bool) {
 	}
 }
 
-func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
-	rt, err := New("luna", "fuzz.lua", nil)
+// callStream makes a runtime whose manager has one stream, the global s,
+// whose on_call counts its calls in the global calls: for receiveCalls,
+// which needs only the stream's table, not a connection.
+func callStream(tb testing.TB) (*Runtime, *socketMgr, *node.Stream) {
+	rt, err := New("luna", "batch.lua", nil)
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	f.Cleanup(rt.Close)
+	tb.Cleanup(rt.Close)
 	if err := rt.cb.DoString(`mgr = luna.create_socket_mgr(4); calls = 0`); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	var m *socketMgr
 	for m = range rt.managers {
 	}
-	s, err := m.node.Connect("fuzz.invalid", 1) // never resolved: receiveCalls only needs the table
+	s, err := m.node.Connect("batch.invalid", 1) // never resolved
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
 	m.adopt(rt.L, s)
 	rt.classes.stream.Push(s)
 	rt.L.SetGlobal("s")
 	if err := rt.cb.DoString(`s.on_call = function() calls = calls + 1 end`); err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
+	return rt, m, s
+}
+
+// BenchmarkReceiveCalls is one stream's turn at fan-in: one call frame
+// handed to its on_call, the crossing into C included.
+func BenchmarkReceiveCalls(b *testing.B) {
+	_, m, s := callStream(b)
+	call := wire.AppendCallHeader(nil, 3)
+	call = append(call, 3, 1, 'x')
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, stop, _ := m.receiveCalls(s, call); n != len(call) || stop != node.CallsNeedMore {
+			b.Fatalf("consumed %d of %d, stop %d", n, len(call), stop)
+		}
+	}
+}
+
+// A call whose on_call raises is consumed and reported, and the stack is
+// left as it was; the frame after it is dispatched by the next turn.
+func TestReceiveCallsAfterRaise(t *testing.T) {
+	rt, m, s := callStream(t)
+	if err := rt.cb.DoString(`s.on_call = function(m) calls = calls + 1; if m == "x" then error("boom") end end`); err != nil {
+		t.Fatal(err)
+	}
+	x := append(wire.AppendCallHeader(nil, 3), 3, 1, 'x')
+	y := append(wire.AppendCallHeader(nil, 3), 3, 1, 'y')
+	buf := append(append([]byte{}, x...), y...)
+	top := rt.L.GetTop()
+	n, stop, _ := m.receiveCalls(s, buf)
+	if n != len(x) || stop != node.CallsRaised || rt.L.GetTop() != top {
+		t.Fatalf("consumed %d of %d, stop %d, top %d (was %d); want %d, CallsRaised, %d",
+			n, len(buf), stop, rt.L.GetTop(), top, len(x), top)
+	}
+	if r := rt.errlog.recent; len(r) != 1 || r[0].Callback != "on_call" || r[0].Msg != "x" || !strings.Contains(r[0].Message, "boom") {
+		t.Fatalf("reported %+v, want one on_call error for x with boom", r)
+	}
+	if n, stop, _ = m.receiveCalls(s, buf[n:]); n != len(y) || stop != node.CallsNeedMore || rt.L.GetTop() != top {
+		t.Fatalf("then consumed %d of %d, stop %d, top %d", n, len(y), stop, rt.L.GetTop())
+	}
+	rt.L.GetGlobal("calls")
+	defer rt.L.Pop(1)
+	if c := rt.L.ToInteger(-1); c != 2 {
+		t.Fatalf("on_call ran %d times, want 2", c)
+	}
+}
+
+func FuzzBatchLoopMatchesParseFrame(f *testing.F) {
+	rt, m, s := callStream(f)
 	calls := func() int {
 		rt.L.GetGlobal("calls")
 		defer rt.L.Pop(1)

@@ -1,7 +1,7 @@
 // dispatch.c: the batch loop that runs on_call for runs of received
 // remote_call frames (see luna_dispatch_calls in luna.h and dispatch.go).
 #include "archive.h"
-#include "msgh.h"
+#include "cbind.h"
 #include "luna.h"
 
 // The state of one batch: one protected run of luna_batch_k over it.
@@ -67,9 +67,13 @@ static int luna_batch_k(lua_State *L) {
 }
 
 // luna_dispatch_calls runs on_call (or on_recv) of the stream whose shadow
-// table is at stack index tbl for every complete remote_call frame at the
-// start of buf[0..n), in one crossing from Go and under one lua_pcall for
-// the whole run of frames: every remote_call is dispatched here. It stops
+// table cb_push_object(L, ctx, h, meta) pushes for every complete
+// remote_call frame at the start of buf[0..n), in one crossing from Go and
+// under one lua_pcall for the whole run of frames: every remote_call is
+// dispatched here. It leaves the stack as it found it, but for the message
+// of a callback that raised (or of a failed push of the table:
+// BATCH_NO_TABLE, with the status in out->reason), which Go reads and then
+// drops with lua_settop(L, out->top). It stops
 // before a frame that is incomplete, that is not a remote_call, or whose
 // length is not valid for the receive cache (Go parses those and kills the
 // stream or forwards the frame); after a frame with a malformed archive (Go
@@ -77,22 +81,29 @@ static int luna_batch_k(lua_State *L) {
 // with its traceback, is left on the stack for Go to report: out->raised);
 // and when *dead becomes non-zero (a callback closed the stream).
 // [-0, +(0|1), -]
-int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, size_t n,
-                               size_t max_payload, volatile int *dead, luna_batch *out) {
+int luna_dispatch_calls(lua_State *L, void *ctx, uintptr_t h, int meta, const unsigned char *buf, size_t n,
+                        size_t max_payload, volatile int *dead, luna_batch *out) {
 	luna_batch_run run = {buf, n, 0, max_payload, dead, BATCH_NEED_MORE, out};
-	tbl = lua_absindex(L, tbl);
+	out->top = lua_gettop(L);
 	out->frames = 0;
 	out->reason = 0;
 	out->raised = 0;
+	out->consumed = 0;
+	int rc = cb_push_object(L, (cb_ctx *)ctx, h, meta);
+	if (rc != LUA_OK) {
+		out->reason = rc;
+		return BATCH_NO_TABLE;
+	}
 	lua_pushcfunction(L, cb_msgh);
-	int h = lua_gettop(L);
+	int mh = lua_gettop(L);
 	lua_pushcfunction(L, luna_batch_k);
 	lua_pushlightuserdata(L, &run);
-	lua_pushvalue(L, tbl);
-	if (lua_pcall(L, 2, 0, h) == LUA_OK) {
-		lua_settop(L, h - 1);
+	lua_pushvalue(L, mh - 1);
+	if (lua_pcall(L, 2, 0, mh) == LUA_OK) {
+		lua_settop(L, out->top);
 	} else {
-		lua_remove(L, h);
+		lua_replace(L, out->top + 1); // the message, over the table
+		lua_settop(L, out->top + 1);
 		out->raised = 1;
 		run.status = *dead ? BATCH_DEAD : BATCH_ERROR;
 	}

@@ -28,27 +28,30 @@ var stops = [...]node.CallStop{
 }
 
 // receiveCalls hands every complete remote_call frame at the start of buf
-// to the stream's callback in one crossing into C, and returns how many
+// to the stream's callback in one crossing into C (which pushes the
+// stream's table and restores the stack itself), and returns how many
 // bytes it consumed, why it stopped and, for a malformed archive, why. An
 // error a callback raised is reported here.
 func (m *socketMgr) receiveCalls(s *node.Stream, buf []byte) (consumed int, stop node.CallStop, malformed string) {
 	rt := m.rt
 	L := rt.cb.Thread() // wait may run on a coroutine
-	top := L.GetTop()
-	rt.classes.stream.Push(s)
+	ref := rt.classes.stream.Ref(s)
 	out := &m.batch
 	status := C.luna_dispatch_calls(
-		(*C.lua_State)(unsafe.Pointer(L.GetState())), -1,
+		(*C.lua_State)(unsafe.Pointer(L.GetState())), ref.Ctx, C.uintptr_t(ref.Handle), C.int(ref.Meta),
 		(*C.uchar)(unsafe.Pointer(unsafe.SliceData(buf))), C.size_t(len(buf)),
 		C.size_t(wire.MaxPayload(s.RecvCache())), (*C.int)(unsafe.Pointer(s.DeadFlag())), out)
+	if status == C.BATCH_NO_TABLE {
+		panic(rt.cb.PushError(int(out.reason))) // as stream.Push would
+	}
 	if out.raised != 0 {
 		name := "on_call"
 		if out.on_recv != 0 {
 			name = "on_recv"
 		}
 		rt.errlog.report(name, msgName(buf[out.arc:out.arc+out.arclen]), s.Token, L.ToString(-1))
+		L.SetTop(int(out.top))
 	}
-	L.SetTop(top)
 	s.NoteCalls(int(out.frames))
 	stop = stops[status]
 	if stop == node.CallsMalformed {

@@ -22,6 +22,7 @@ enum {
 	BATCH_MALFORMED = 2, // the last frame consumed had a malformed archive
 	BATCH_DEAD = 3,      // a callback closed the stream
 	BATCH_ERROR = 4,     // a callback raised: its message is on the stack
+	BATCH_NO_TABLE = 5,  // the stream's table could not be pushed (out->reason: the status)
 };
 
 typedef struct {
@@ -31,11 +32,12 @@ typedef struct {
 	int raised;      // a callback raised: the message (with its traceback) is on the stack
 	int on_recv;     // the callback run last was on_recv (the stream has no on_call)
 	size_t arc, arclen; // the archive of the last frame dispatched: buf[arc..arc+arclen)
+	int top;            // the stack top at entry, to restore after reading a message left on it
 } luna_batch;
 
 // luna_dispatch_calls: see dispatch.c. [-0, +(0|1), -]
-int luna_dispatch_calls(lua_State *L, int tbl, const unsigned char *buf, size_t n, size_t max_payload,
-                        volatile int *dead, luna_batch *out);
+int luna_dispatch_calls(lua_State *L, void *ctx, uintptr_t h, int meta, const unsigned char *buf, size_t n,
+                        size_t max_payload, volatile int *dead, luna_batch *out);
 
 /* outbox.c */
 

@@ -14,6 +14,9 @@
 #   BENCH_WINDOW_BYTES  bytes in flight, oneway and router          (1048576)
 #   BENCH_NSVC          services behind the router                  (3)
 #   BENCH_TRIES         attempts per case before FAIL               (2)
+#   BENCH_PAIRS         turns of a case and what its ratio is to (BENCH_REF's run, or
+#                       fanin/*'s floor), alternating; the row is the turn whose ratio
+#                       is the median, with the range beside it (1; 5 on a noisy machine)
 #   BENCH_HARD_TIMEOUT  limit for any one client process, seconds   (BENCH_SECS + 20)
 #   BENCH_FILTER        same as the filter argument
 #   BENCH_LOGDIR        keep the process logs there                 (temporary, removed when all passed)
@@ -36,6 +39,7 @@ SECS=${BENCH_SECS:-3}
 WINDOW=${BENCH_WINDOW_BYTES:-1048576}
 NSVC=${BENCH_NSVC:-3}
 TRIES=${BENCH_TRIES:-2}
+PAIRS=${BENCH_PAIRS:-1}
 HARD=${BENCH_HARD_TIMEOUT:-$(awk -v s="$SECS" 'BEGIN { printf "%d", s + 20 }')}
 FILTER=${1:-${BENCH_FILTER:-}}
 KEEP_LOGS=${BENCH_LOGDIR:+1}
@@ -147,6 +151,27 @@ ref_of() {
     esac
 }
 
+# ratio UNIT OURS REF: how many times better ours is: REF / OURS for the
+# units where smaller is better, OURS / REF otherwise; "-" without both
+ratio() {
+    awk -v u="$1" -v a="$2" -v b="$3" 'BEGIN {
+        if (a == "-" || b == "-" || a <= 0 || b <= 0) { print "-"; exit }
+        if (u == "srv_us_call" || u == "idle_kib") printf "%.2f", b / a; else printf "%.2f", a / b }'
+}
+# median_at RATIO...: the index of the median of the ratios given, leaving
+# out the "-" of failed turns (the lower middle of an even count); empty
+# when every turn failed
+median_at() {
+    printf '%s\n' "$@" | awk '$1 != "-" { print NR - 1, $1 }' | sort -k2 -g |
+        awk '{ at[n++] = $1 } END { if (n) print at[int((n - 1) / 2)] }'
+}
+# turns_note RATIO...: which turn stands and the range of the ratios, for
+# BENCH_PAIRS (empty for one turn)
+turns_note() {
+    printf '%s\n' "$@" | awk '$1 != "-" { if (!n || $1 < lo) lo = $1; if (!n || $1 > hi) hi = $1; n++ } END {
+        if (n > 1) printf "the median of %d alternating turns by ratio, %.2fx to %.2fx", n, lo, hi }'
+}
+
 FAILED=0
 FMT="%-9s %-10s %10s %7s %10s %9s %8s %8s %9s %8s  %s\n"
 row() { printf "$FMT" "$@"; }
@@ -173,11 +198,8 @@ result() {
     fi
     mb=$(kv "$line" mbps) p50=$(kv "$line" p50_us) p99=$(kv "$line" p99_us)
     ours=$(kv "$line" "$unit")
-    case $unit in
-    srv_us_call | idle_kib) # smaller is better: reference / ours
-        ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (a > 0 && b != "-") printf "%.2fx", b / a; else print "-" }') ;;
-    *) ratio=$(awk -v a="$ours" -v b="$ref" 'BEGIN { if (b > 0 && a != "-") printf "%.2fx", a / b; else print "-" }') ;;
-    esac
+    ratio=$(ratio "$unit" "$ours" "$ref")
+    [ "$ratio" = - ] || ratio=${ratio}x
     row "$bench" "$case" "$(kv "$line" n)" "$(kv "$line" secs)" "$(kv "$line" rate)" "$mb" "$p50" "$p99" \
         "$label" "$ratio" "$note"
 }
@@ -209,26 +231,39 @@ pair() {
         grep -h -m1 'ERROR' "$slog" >/dev/null && LINE="$LINE | server: $(grep -h -m1 'ERROR' "$slog")"
     done
 }
-# measure CLIENT TAG NAME: pair on ours, then on the reference when BENCH_REF
-# is set; sets LINE, TRY and REFLINE
+# measure CLIENT TAG UNIT TURNS: pair on the reference when BENCH_REF is set,
+# then on ours; with a reference, TURNS such turns, and the one whose ratio
+# (by UNIT, see ratio) is the median stands; sets LINE, TRY, REFLINE and
+# TURNS_NOTE
 measure() {
-    REFLINE=
-    if [ -n "$REF" ]; then
-        BIN=$REF
-        pair "$1" "ref_$2" 2>/dev/null # the reference may abort at exit ("corrupted double-linked list")
-        BIN=$LUNA
-        REFLINE=$LINE
-    fi
-    pair "$1" "$2"
+    local client=$1 tag=$2 unit=$3 turns=1 k i lines=() refs=() tries=() ratios=()
+    [ -n "$REF" ] && turns=$4
+    for k in $(seq 1 "$turns"); do
+        REFLINE=
+        if [ -n "$REF" ]; then
+            BIN=$REF
+            pair "$client" "ref_${tag}_$k" 2>/dev/null # the reference may abort at exit ("corrupted double-linked list")
+            BIN=$LUNA
+            REFLINE=$LINE
+        fi
+        pair "$client" "${tag}_$k"
+        lines+=("$LINE") refs+=("$REFLINE") tries+=("$TRY")
+        ratios+=("$(ratio "$unit" "$(kv "$LINE" "$unit")" "$(kv "$REFLINE" "$unit")")")
+    done
+    TURNS_NOTE=$(turns_note "${ratios[@]}")
+    i=$(median_at "${ratios[@]}")
+    [ -n "$i" ] || return 0 # no turn with both: the last one stands
+    LINE=${lines[$i]} REFLINE=${refs[$i]} TRY=${tries[$i]}
 }
 
 # rpc_case MODE PAYLOAD: the oneway, pingpong and lowrate cases (client.lua)
 rpc_case() {
-    local mode=$1 payload=$2 name="$1/$2" note=""
+    local mode=$1 payload=$2 name="$1/$2" note="" unit
     want "$name" || return 0
     SRV_ARGS=()
     CLI_ARGS=(mode="$mode" payload="$payload" secs="$SECS" window="$WINDOW" max_s="$HARD")
-    measure client.lua "${mode}_${payload}"
+    read -r _ unit _ <<<"$(ref_of "$name")"
+    measure client.lua "${mode}_${payload}" "$unit" "$PAIRS"
     if [[ "$LINE" == RESULT* ]]; then
         case $mode in
         oneway) note="frame=$(kv "$LINE" frame)B W=$(kv "$LINE" window)" ;;
@@ -237,6 +272,7 @@ rpc_case() {
         esac
     fi
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
+    [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE"
     result "$name" "$LINE" "$note" "$REFLINE"
 }
 
@@ -256,19 +292,34 @@ floor() {
 # fanin_case N: N connections from one client, one call per connection per
 # client loop (crowd.lua), then the floor program with the same N
 fanin_case() {
-    local n=$1 name="fanin/$1" note fl
+    local n=$1 name="fanin/$1" note fl fl_ratio
     want "$name" || return 0
     SRV_ARGS=(conns="$n")
     CLI_ARGS=(mode=fanin conns="$n" secs="$SECS" max_s="$HARD")
-    measure crowd.lua "fanin_$n"
-    floor "$n"
+    # BENCH_PAIRS turns of ours (and the reference) and the floor; the turn
+    # whose CPU per call over the floor's is the median stands
+    local k i lines=() refs=() floors=() tries=() ratios=()
+    for k in $(seq 1 "$PAIRS"); do
+        measure crowd.lua "fanin_${n}_t$k" rate 1
+        floor "$n"
+        lines+=("$LINE") refs+=("$REFLINE") floors+=("$FLOOR") tries+=("$TRY")
+        ratios+=("$(ratio srv_us_call "$(kv "$FLOOR" cpu_us_per_frame)" "$(kv "$LINE" srv_us_call)")")
+    done
+    i=$(median_at "${ratios[@]}")
+    if [ -n "$i" ]; then
+        LINE=${lines[$i]} REFLINE=${refs[$i]} FLOOR=${floors[$i]} TRY=${tries[$i]}
+    fi
     note="server $(kv "$LINE" srv_us_call) us/call"
     if [ -n "$FLOOR" ]; then
         fl=$(kv "$FLOOR" cpu_us_per_frame)
-        note="$note (floor $fl: $(awk -v a="$(kv "$LINE" srv_us_call)" -v b="$fl" 'BEGIN { if (a != "-" && b > 0) printf "%.2fx", a / b; else print "-" }'))"
+        fl_ratio=$(ratio srv_us_call "$fl" "$(kv "$LINE" srv_us_call)")
+        [ "$fl_ratio" = - ] || fl_ratio=${fl_ratio}x
+        note="$note (floor $fl: $fl_ratio)"
     fi
     note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
+    TURNS_NOTE=$(turns_note "${ratios[@]}")
+    [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"
     result "$name" "$LINE" "$note" "$REFLINE"
     if [ -n "$FLOOR" ]; then
         row floor "fanin/$n" "$(kv "$FLOOR" frames)" "$(kv "$FLOOR" secs)" "$(kv "$FLOOR" rate)" - - - - - \
@@ -281,11 +332,12 @@ idle_case() {
     want "$name" || return 0
     SRV_ARGS=(conns="$n")
     CLI_ARGS=(mode=idle conns="$n" max_s="$HARD")
-    measure crowd.lua "idle_$n"
+    measure crowd.lua "idle_$n" idle_kib "$PAIRS"
     [[ "$LINE" == RESULT* ]] && [ "$(kv "$LINE" kept)" != "$n" ] && LINE="ERROR the server holds $(kv "$LINE" kept) of $n connections"
     [[ "$REFLINE" == RESULT* ]] && [ "$(kv "$REFLINE" kept)" != "$n" ] && note="the reference held $(kv "$REFLINE" kept) of $n; "
     [[ "$REFLINE" == RESULT* ]] && note="${note}reference: $(kv "$REFLINE" idle_kib) idle ($(kv "$REFLINE" rss_kib) in VmRSS), $(kv "$REFLINE" marginal_kib) from $((n / 5)) to $n, $(kv "$REFLINE" called_kib) after one call each; "
     note="${note}KiB per connection (anonymous): $(kv "$LINE" idle_kib) idle (Lua $(kv "$LINE" lua_kib); $(kv "$LINE" rss_kib) in VmRSS), $(kv "$LINE" marginal_kib) from $((n / 5)) to $n, $(kv "$LINE" called_kib) after one call each; up in $(kv "$LINE" up_s) s; ratio: reference KiB / ours, idle"
+    [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE"
     result "$name" "$LINE" "$note" "$REFLINE"
 }
 

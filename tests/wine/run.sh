@@ -62,7 +62,7 @@ LD_PRELOAD=$tmp/unwindfirst.so "$WINE" "$exe" --version || { echo "wine: luna.ex
 cat >"$tmp/luna" <<EOF
 #!/usr/bin/env bash
 # luna.exe under Wine (tests/wine/run.sh); SIGINT/SIGTERM become Ctrl-C
-export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES=bcryptprimitives=n LD_PRELOAD='$tmp/unwindfirst.so' LUNA_WINE_RUN=\$\$
+export WINEPREFIX='$WINEPREFIX' WINEDEBUG=-all WINEDLLOVERRIDES=bcryptprimitives=n LUNA_WINE_RUN=\$\$
 ctrl_c() {
     local p
     for p in \$(pgrep -f 'luna\\.exe'); do
@@ -73,7 +73,7 @@ ctrl_c() {
 # A signal cuts wait short (128+signal, the child not reaped): wait again
 # for the child's own status, also when it ended during the trap.
 trap 'ctrl_c; signalled=1' INT TERM
-'$WINE' '$exe' "\$@" &
+LD_PRELOAD='$tmp/unwindfirst.so' '$WINE' '$exe' "\$@" &
 child=\$!
 while :; do
     signalled=0

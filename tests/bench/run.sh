@@ -128,7 +128,7 @@ want() { [ -z "$FILTER" ] || [[ "$1" == *"$FILTER"* ]]; }
 # ------------------------------------------------------------------ reference
 # C++ luna 19e134d on the same machine class (2 vCPU VM, BENCH_SECS=3, 1 MiB
 # window, no TCP_NODELAY): the middle of its 3 runs, from the benchmark kit's README.
-REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; C++ 4468dd6^ measured beside ours 2026-12-01: lowrate (one connection at 1000 calls/s) server 6-10 us CPU per call, fanin/1 705 calls/s (no TCP_NODELAY), fanin/100 327k calls/s, fanin/1000 155-205k calls/s, idle/5000 1.30 KiB per connection (6.5 after one call each); at 100 connections and more it often leaves some accepted streams deaf (fanin/10000 never completed); BENCH_REF=its binary measures it here"
+REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; C++ 4468dd6^ measured beside ours 2026-12-01: lowrate (one connection at 1000 calls/s) server 12-35 us CPU per call over two days, as ours moved (no ratio without BENCH_REF), fanin/1 705 calls/s (no TCP_NODELAY), fanin/100 327k calls/s, fanin/1000 155-205k calls/s, idle/5000 1.30 KiB per connection (6.5 after one call each); at 100 connections and more it often leaves some accepted streams deaf (fanin/10000 never completed); BENCH_REF=its binary measures it here"
 # ref_of CASE -> "value unit label": what the ratio compares (rate, or MB/s for s1k)
 ref_of() {
     case "$1" in
@@ -137,7 +137,7 @@ ref_of() {
         oneway/s1k) echo "25 mbps 25MB/s" ;;
         oneway/table) echo "920000 rate 0.92M/s" ;;
         pingpong/int) echo "11 rate 11/s" ;;
-        lowrate/int) echo "8 srv_us_call 8us/call(4468dd6^)" ;;
+        lowrate/int) echo "- srv_us_call -" ;; # it moves with the machine's state: BENCH_REF
         fanin/1) echo "705 rate 705/s(4468dd6^)" ;;
         fanin/100) echo "327000 rate 327k/s(4468dd6^)" ;;
         fanin/1000) echo "180000 rate 155-205k/s" ;;

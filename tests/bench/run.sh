@@ -231,29 +231,42 @@ pair() {
         grep -h -m1 'ERROR' "$slog" >/dev/null && LINE="$LINE | server: $(grep -h -m1 'ERROR' "$slog")"
     done
 }
-# measure CLIENT TAG UNIT TURNS: pair on the reference when BENCH_REF is set,
-# then on ours; with a reference, TURNS such turns, and the one whose ratio
-# (by UNIT, see ratio) is the median stands; sets LINE, TRY, REFLINE and
-# TURNS_NOTE
-measure() {
-    local client=$1 tag=$2 unit=$3 turns=1 k i lines=() refs=() tries=() ratios=()
-    [ -n "$REF" ] && turns=$4
-    for k in $(seq 1 "$turns"); do
-        REFLINE=
-        if [ -n "$REF" ]; then
-            BIN=$REF
-            pair "$client" "ref_${tag}_$k" 2>/dev/null # the reference may abort at exit ("corrupted double-linked list")
-            BIN=$LUNA
-            REFLINE=$LINE
-        fi
-        pair "$client" "${tag}_$k"
-        lines+=("$LINE") refs+=("$REFLINE") tries+=("$TRY")
-        ratios+=("$(ratio "$unit" "$(kv "$LINE" "$unit")" "$(kv "$REFLINE" "$unit")")")
+# turns N FN ARGS...: runs FN ARGS K for K = 1..N, a turn each; FN sets
+# LINE, REFLINE, FLOOR and TRY, and RATIO, what the turn is judged by. The
+# turn whose RATIO is the median is the one left set (the last one when no
+# turn has a ratio), and TURNS_NOTE gives the range (empty for one turn).
+turns() {
+    local n=$1 fn=$2 k i lines=() refs=() floors=() tries=() ratios=()
+    shift 2
+    for k in $(seq 1 "$n"); do
+        "$fn" "$@" "$k"
+        lines+=("$LINE") refs+=("$REFLINE") floors+=("$FLOOR") tries+=("$TRY") ratios+=("$RATIO")
     done
     TURNS_NOTE=$(turns_note "${ratios[@]}")
     i=$(median_at "${ratios[@]}")
-    [ -n "$i" ] || return 0 # no turn with both: the last one stands
-    LINE=${lines[$i]} REFLINE=${refs[$i]} TRY=${tries[$i]}
+    [ -n "$i" ] || return 0
+    LINE=${lines[$i]} REFLINE=${refs[$i]} FLOOR=${floors[$i]} TRY=${tries[$i]}
+}
+# ref_turn CLIENT TAG UNIT K: pair on the reference when BENCH_REF is set,
+# then on ours; RATIO by UNIT (see ratio)
+ref_turn() {
+    local client=$1 tag=$2 unit=$3 k=$4
+    REFLINE= FLOOR=
+    if [ -n "$REF" ]; then
+        BIN=$REF
+        pair "$client" "ref_${tag}_$k" 2>/dev/null # the reference may abort at exit ("corrupted double-linked list")
+        BIN=$LUNA
+        REFLINE=$LINE
+    fi
+    pair "$client" "${tag}_$k"
+    RATIO=$(ratio "$unit" "$(kv "$LINE" "$unit")" "$(kv "$REFLINE" "$unit")")
+}
+# measure CLIENT TAG UNIT TURNS: ref_turn, TURNS times with a reference (the
+# median one stands); sets LINE, TRY, REFLINE and TURNS_NOTE
+measure() {
+    local n=1
+    [ -n "$REF" ] && n=$4
+    turns "$n" ref_turn "$1" "$2" "$3"
 }
 
 # rpc_case MODE PAYLOAD: the oneway, pingpong and lowrate cases (client.lua)
@@ -291,24 +304,19 @@ floor() {
 }
 # fanin_case N: N connections from one client, one call per connection per
 # client loop (crowd.lua), then the floor program with the same N
+# fanin_turn N K: a turn of fanin/N, ours (and the reference) then the
+# floor; RATIO is our CPU per call over the floor's
+fanin_turn() {
+    measure crowd.lua "fanin_$1_t$2" rate 1
+    floor "$1"
+    RATIO=$(ratio srv_us_call "$(kv "$FLOOR" cpu_us_per_frame)" "$(kv "$LINE" srv_us_call)")
+}
 fanin_case() {
     local n=$1 name="fanin/$1" note fl fl_ratio
     want "$name" || return 0
     SRV_ARGS=(conns="$n")
     CLI_ARGS=(mode=fanin conns="$n" secs="$SECS" max_s="$HARD")
-    # BENCH_PAIRS turns of ours (and the reference) and the floor; the turn
-    # whose CPU per call over the floor's is the median stands
-    local k i lines=() refs=() floors=() tries=() ratios=()
-    for k in $(seq 1 "$PAIRS"); do
-        measure crowd.lua "fanin_${n}_t$k" rate 1
-        floor "$n"
-        lines+=("$LINE") refs+=("$REFLINE") floors+=("$FLOOR") tries+=("$TRY")
-        ratios+=("$(ratio srv_us_call "$(kv "$FLOOR" cpu_us_per_frame)" "$(kv "$LINE" srv_us_call)")")
-    done
-    i=$(median_at "${ratios[@]}")
-    if [ -n "$i" ]; then
-        LINE=${lines[$i]} REFLINE=${refs[$i]} FLOOR=${floors[$i]} TRY=${tries[$i]}
-    fi
+    turns "$PAIRS" fanin_turn "$n"
     note="server $(kv "$LINE" srv_us_call) us/call"
     if [ -n "$FLOOR" ]; then
         fl=$(kv "$FLOOR" cpu_us_per_frame)
@@ -318,7 +326,6 @@ fanin_case() {
     fi
     note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
-    TURNS_NOTE=$(turns_note "${ratios[@]}")
     [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"
     result "$name" "$LINE" "$note" "$REFLINE"
     if [ -n "$FLOOR" ]; then

@@ -128,7 +128,7 @@ want() { [ -z "$FILTER" ] || [[ "$1" == *"$FILTER"* ]]; }
 # ------------------------------------------------------------------ reference
 # C++ luna 19e134d on the same machine class (2 vCPU VM, BENCH_SECS=3, 1 MiB
 # window, no TCP_NODELAY): the middle of its 3 runs, from the benchmark kit's README.
-REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; C++ 4468dd6^ measured beside ours 2026-12-01: lowrate (one connection at 1000 calls/s) server 12-35 us CPU per call over two days, as ours moved (no ratio without BENCH_REF), fanin/1 705 calls/s (no TCP_NODELAY), fanin/100 327k calls/s, fanin/1000 155-205k calls/s, idle/5000 1.30 KiB per connection (6.5 after one call each); at 100 connections and more it often leaves some accepted streams deaf (fanin/10000 never completed); BENCH_REF=its binary measures it here"
+REF_LINE="reference (C++ luna 19e134d, same machine class): oneway int 1.2M calls/s, s64 1.13M calls/s, s1k 25 MB/s, table 0.92M calls/s; pingpong 11 rt/s (14k with TCP_NODELAY); router hash 310k, random 350k, master 930k, broadcast-to-3 310k deliveries/s; C++ 4468dd6^ measured beside ours 2026-12-01: lowrate (one connection at 1000 calls/s) server 12-35 us CPU per call over two days, as ours moved (no ratio without BENCH_REF), fanin/1 705 calls/s (no TCP_NODELAY), fanin/100 327k calls/s, fanin/1000 155-205k calls/s and 73-78k on a day its floor read half as fast (no ratio to these without BENCH_REF), idle/5000 1.30 KiB per connection (6.5 after one call each); it listens with a backlog of 16, so a storm of connects loses handshakes its client counts as up: its fanin client opens 16 at a time; BENCH_REF=its binary measures it here"
 # ref_of CASE -> "value unit label": what the ratio compares (rate, or MB/s for s1k)
 ref_of() {
     case "$1" in
@@ -138,9 +138,7 @@ ref_of() {
         oneway/table) echo "920000 rate 0.92M/s" ;;
         pingpong/int) echo "11 rate 11/s" ;;
         lowrate/int) echo "- srv_us_call -" ;; # it moves with the machine's state: BENCH_REF
-        fanin/1) echo "705 rate 705/s(4468dd6^)" ;;
-        fanin/100) echo "327000 rate 327k/s(4468dd6^)" ;;
-        fanin/1000) echo "180000 rate 155-205k/s" ;;
+        fanin/*) echo "- rate -" ;; # as lowrate: they move with the machine (the floor row is beside them)
         idle/*) echo "1.30 idle_kib 1.30KiB(4468dd6^)" ;;
         router/hash) echo "310000 rate 310k/s" ;;
         router/random) echo "350000 rate 350k/s" ;;
@@ -170,6 +168,13 @@ median_at() {
 turns_note() {
     printf '%s\n' "$@" | awk '$1 != "-" { if (!n || $1 < lo) lo = $1; if (!n || $1 > hi) hi = $1; n++ } END {
         if (n > 1) printf "the median of %d alternating turns by ratio, %.2fx to %.2fx", n, lo, hi }'
+}
+
+# spread RATIO...: "MEDIANx (LOx to HIx)" of the ratios given, leaving out
+# the "-" of failed turns; empty when none is left
+spread() {
+    printf '%s\n' "$@" | awk '$1 != "-"' | sort -g |
+        awk '{ v[n++] = $1 } END { if (n) printf "%.2fx (%.2fx to %.2fx)", v[int((n - 1) / 2)], v[0], v[n - 1] }'
 }
 
 FAILED=0
@@ -205,13 +210,16 @@ result() {
 }
 
 # ------------------------------------------------------ sink.lua and a client
-# pair CLIENT TAG: sink.lua (with SRV_ARGS) and CLIENT (with CLI_ARGS and the
-# server's port) on BIN, a fresh pair per attempt, up to TRIES; sets LINE (the
-# client's RESULT or ERROR line) and TRY (the attempts made)
+# pair CLIENT TAG: sink.lua (with SRV_ARGS) and CLIENT (with CLI_ARGS, then
+# REF_CLI_ARGS on the reference, and the server's port) on BIN, a fresh pair
+# per attempt, up to TRIES; sets LINE (the client's RESULT or ERROR line) and
+# TRY (the attempts made)
 SRV_ARGS=()
 CLI_ARGS=()
+REF_CLI_ARGS=()
 pair() {
-    local client=$1 tag=$2 log slog spid port
+    local client=$1 tag=$2 log slog spid port args=("${CLI_ARGS[@]}")
+    [ "$BIN" = "$LUNA" ] || args+=("${REF_CLI_ARGS[@]}")
     for TRY in $(seq 1 "$TRIES"); do
         slog="$LOGDIR/${tag}_server_$TRY.log"
         log="$LOGDIR/${tag}_client_$TRY.log"
@@ -223,7 +231,7 @@ pair() {
             continue
         fi
         port=$(awk '/^READY/ { print $2; exit }' "$slog")
-        run_fg "$log" "$client" port="$port" "${CLI_ARGS[@]}"
+        run_fg "$log" "$client" port="$port" "${args[@]}"
         wait_exit "$spid"
         LINE=$(grep -m1 -E '^(RESULT|ERROR)' "$log")
         [[ "$LINE" == RESULT* ]] && return
@@ -305,9 +313,12 @@ floor() {
 # fanin_case N: N connections from one client, one call per connection per
 # client loop (crowd.lua), then the floor program with the same N
 # fanin_turn N K: a turn of fanin/N, ours (and the reference) then the
-# floor; RATIO is our CPU per call over the floor's
+# floor; RATIO is our CPU per call over the floor's, and REF_RATIOS gets
+# our calls/s over the reference's
+REF_RATIOS=()
 fanin_turn() {
     measure crowd.lua "fanin_$1_t$2" rate 1
+    REF_RATIOS+=("$(ratio rate "$(kv "$LINE" rate)" "$(kv "$REFLINE" rate)")")
     floor "$1"
     RATIO=$(ratio srv_us_call "$(kv "$FLOOR" cpu_us_per_frame)" "$(kv "$LINE" srv_us_call)")
 }
@@ -316,6 +327,10 @@ fanin_case() {
     want "$name" || return 0
     SRV_ARGS=(conns="$n")
     CLI_ARGS=(mode=fanin conns="$n" secs="$SECS" max_s="$HARD")
+    # the reference listens with a backlog of 16: a storm of connects loses
+    # handshakes its client counts as up, so its client opens 16 at a time
+    local REF_CLI_ARGS=(pace=16)
+    REF_RATIOS=()
     turns "$PAIRS" fanin_turn "$n"
     note="server $(kv "$LINE" srv_us_call) us/call"
     if [ -n "$FLOOR" ]; then
@@ -327,6 +342,7 @@ fanin_case() {
     note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
     [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"
+    [ -n "$TURNS_NOTE" ] && [ -n "$REF" ] && note="$note; calls/s over the reference's, all turns: $(spread "${REF_RATIOS[@]}")"
     result "$name" "$LINE" "$note" "$REFLINE"
     if [ -n "$FLOOR" ]; then
         row floor "fanin/$n" "$(kv "$FLOOR" frames)" "$(kv "$FLOOR" secs)" "$(kv "$FLOOR" rate)" - - - - - \

@@ -339,6 +339,7 @@ fanin_case() {
         [ "$fl_ratio" = - ] || fl_ratio=${fl_ratio}x
         note="$note (floor $fl: $fl_ratio)"
     fi
+    [[ "$REFLINE" == RESULT* ]] && note="$note, the reference's $(kv "$REFLINE" srv_us_call)"
     note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
     [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"

@@ -85,7 +85,7 @@ end
 -- seconds until all are up, or nil and why
 local function open_all(from, to, batch)
     local t0 = luna.get_time_ns()
-    for first = from, to, batch or to - from + 1 do
+    for first = from, to, batch or math.max(to - from + 1, 1) do -- a step of 0 would never end
         local last = batch and math.min(first + batch - 1, to) or to
         for i = first, last do
             local s, err = mgr.connect(opt.host, tostring(opt.port))

@@ -232,11 +232,9 @@ func (s *sysPoller) wait(ms int, events []Event) (int, bool, error) {
 // readAgain named that is still registered and not in the batch yet, as
 // many as fit; the others wait for the next batch.
 func (s *sysPoller) readyAgain(events []Event, out int) int {
-	k := 0
 	for i, fd := range s.again {
 		if out == len(events) {
-			k += copy(s.again[k:], s.again[i:])
-			s.again = s.again[:k]
+			s.again = s.again[:copy(s.again, s.again[i:])]
 			return out
 		}
 		r := s.reg(fd)

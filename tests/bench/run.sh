@@ -163,18 +163,28 @@ median_at() {
     printf '%s\n' "$@" | awk '$1 != "-" { print NR - 1, $1 }' | sort -k2 -g |
         awk '{ at[n++] = $1 } END { if (n) print at[int((n - 1) / 2)] }'
 }
+# ratio_stats RATIO...: "COUNT LO HI MEDIAN" of the ratios given, leaving
+# out the "-" of failed turns (the median is the lower middle of an even
+# count); empty when none is left
+ratio_stats() {
+    printf '%s\n' "$@" | awk 'NF && $1 != "-"' | sort -g |
+        awk '{ v[n++] = $1 } END { if (n) print n, v[0], v[n - 1], v[int((n - 1) / 2)] }'
+}
 # turns_note RATIO...: which turn stands and the range of the ratios, for
 # BENCH_PAIRS (empty for one turn)
 turns_note() {
-    printf '%s\n' "$@" | awk '$1 != "-" { if (!n || $1 < lo) lo = $1; if (!n || $1 > hi) hi = $1; n++ } END {
-        if (n > 1) printf "the median of %d alternating turns by ratio, %.2fx to %.2fx", n, lo, hi }'
+    local n lo hi med
+    read -r n lo hi med <<<"$(ratio_stats "$@")"
+    [ "${n:-0}" -gt 1 ] && printf 'the median of %d alternating turns by ratio, %.2fx to %.2fx' "$n" "$lo" "$hi"
+    return 0
 }
-
-# spread RATIO...: "MEDIANx (LOx to HIx)" of the ratios given, leaving out
-# the "-" of failed turns; empty when none is left
+# spread RATIO...: "MEDIANx (LOx to HIx)" of the ratios given; empty when
+# every one is "-"
 spread() {
-    printf '%s\n' "$@" | awk '$1 != "-"' | sort -g |
-        awk '{ v[n++] = $1 } END { if (n) printf "%.2fx (%.2fx to %.2fx)", v[int((n - 1) / 2)], v[0], v[n - 1] }'
+    local n lo hi med
+    read -r n lo hi med <<<"$(ratio_stats "$@")"
+    [ -n "$n" ] && printf '%.2fx (%.2fx to %.2fx)' "$med" "$lo" "$hi"
+    return 0
 }
 
 FAILED=0

@@ -23,21 +23,24 @@ func newStreamSocket(v6 bool) (FD, error) {
 // as ordinary calls cost each frame of a busy loop the scheduler's
 // bookkeeping and the runtime monitor's attention (it keeps waking to look
 // at a P that is always in a system call). See epollWait for the same with
-// a bound.
+// a bound. They are the socket calls, recvfrom and sendto, not read and
+// write: those go through the file layer first (vfs_write, the position
+// lock, fsnotify), 2–3% of a fan-in client's CPU. MSG_NOSIGNAL: a peer
+// that left is an error here, never a signal.
 func sysRead(fd FD, p []byte) (int, error) {
-	return rawRW(unix.SYS_READ, fd, p)
+	return rawRW(unix.SYS_RECVFROM, fd, p, 0)
 }
 
 func sysWrite(fd FD, p []byte) (int, error) {
-	return rawRW(unix.SYS_WRITE, fd, p)
+	return rawRW(unix.SYS_SENDTO, fd, p, unix.MSG_NOSIGNAL)
 }
 
-func rawRW(trap uintptr, fd FD, p []byte) (int, error) {
+func rawRW(trap uintptr, fd FD, p []byte, flags uintptr) (int, error) {
 	var b unsafe.Pointer
 	if len(p) > 0 {
 		b = unsafe.Pointer(&p[0])
 	}
-	r, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(b), uintptr(len(p)))
+	r, _, e := unix.RawSyscall6(trap, uintptr(fd), uintptr(b), uintptr(len(p)), flags, 0, 0)
 	if e != 0 {
 		return 0, e
 	}

@@ -31,8 +31,9 @@ func (m *socketMgr) Closed(s *node.Stream) {
 	}
 }
 
-// BeforeFlush moves the calls in the outbox into their streams.
-func (m *socketMgr) BeforeFlush() { m.drain() }
+// BeforeFlush moves the calls in the outbox into their streams; a flush
+// follows, so each stream's last call is written at once.
+func (m *socketMgr) BeforeFlush() { m.drain(true) }
 
 // AfterWait is a safe point (on_quit_signal), and pays some of the native
 // memory debt (gc.go).

@@ -40,6 +40,7 @@ type outbox struct {
 	handle cgo.Handle
 	slots  []*node.Stream
 	free   []int
+	last   []int // drain(true): the offset of each slot's last record
 }
 
 // attachOutbox creates the manager's outbox, kept by its table (at stack
@@ -132,7 +133,7 @@ func lunaDrainOutbox(owner C.uintptr_t) {
 		}
 	}()
 	if m, ok := cgo.Handle(owner).Value().(*socketMgr); ok {
-		m.drain()
+		m.drain(false)
 	}
 }
 
@@ -141,14 +142,27 @@ func lunaDrainOutbox(owner C.uintptr_t) {
 const recHdr = 8
 
 // drain moves every call in the outbox into its stream's send buffer, in
-// the order the calls were made.
-func (m *socketMgr) drain() {
+// the order the calls were made. With flushing (a flush follows at once),
+// each stream's last call is written at once instead (node.SendLast):
+// one write per stream still carries all of its calls.
+func (m *socketMgr) drain(flushing bool) {
 	o := &m.out
 	if o.c == nil || o.c.len == 0 {
 		return
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(o.c.buf)), int(o.c.len))
+	if flushing {
+		if len(o.last) < len(o.slots) {
+			o.last = make([]int, len(o.slots))
+		}
+		for off := 0; off+recHdr <= len(buf); off += recHdr + int(binary.NativeEndian.Uint32(buf[off+4:])) {
+			if slot := int(binary.NativeEndian.Uint32(buf[off:])); slot < len(o.last) {
+				o.last[slot] = off
+			}
+		}
+	}
 	for off := 0; off+recHdr <= len(buf); {
+		at := off
 		slot := int(binary.NativeEndian.Uint32(buf[off:]))
 		n := int(binary.NativeEndian.Uint32(buf[off+4:]))
 		frame := buf[off+recHdr : off+recHdr+n]
@@ -157,10 +171,13 @@ func (m *socketMgr) drain() {
 		if slot < len(o.slots) {
 			s = o.slots[slot]
 		}
-		if s != nil && !s.Dead() {
-			s.Send(frame, nil)
-		} else {
+		switch {
+		case s == nil || s.Dead():
 			m.node.NoteLost(n) // the stream died after the call was made
+		case flushing && o.last[slot] == at:
+			s.SendLast(frame)
+		default:
+			s.Send(frame, nil)
 		}
 	}
 	o.c.len = 0

@@ -45,7 +45,7 @@ func sendArchive(s *node.Stream, L *lua.State, first int, kind wire.MsgID, id ui
 		return 0, errStreamClosed
 	}
 	m := mgrOf(s)
-	m.drain() // calls made through the outbox go first
+	m.drain(false) // calls made through the outbox go first
 	body, err := m.encode(L, first)
 	if err != nil {
 		return 0, err

@@ -236,6 +236,58 @@ func TestSendCacheFull(t *testing.T) {
 	nodetest.Step(t, nodetest.Limit, func() bool { return rec.Has(fmt.Sprintf("failed %d send_cache_full", s.Token)) }, n)
 }
 
+// SendLast writes at once: with nothing queued, straight from the
+// caller's memory (no send buffer is taken); behind queued frames, all of
+// them in order; on a full socket, the rest is kept and follows in order;
+// before the connect completes, the frame waits like Send's.
+func TestSendLast(t *testing.T) {
+	p := newPair(t, node.Config{})
+	if !p.c.SendLast(nodetest.Call([]byte("a"))) || p.c.Pending() != 0 || p.c.BufferBytes() != 0 {
+		t.Fatalf("pending %d, buffer %d after SendLast on an idle stream", p.c.Pending(), p.c.BufferBytes())
+	}
+	p.c.Send(nodetest.Call([]byte("b")), nil)
+	p.c.Send(nodetest.Call([]byte("c")), nil)
+	if !p.c.SendLast(nodetest.Call([]byte("d"))) || p.c.Pending() != 0 {
+		t.Fatalf("pending %d after SendLast behind queued frames", p.c.Pending())
+	}
+	p.step(t, func() bool { return len(p.srvRec.CallsOf(p.s.Token)) == 4 })
+	var got []string
+	for _, a := range p.srvRec.CallsOf(p.s.Token) {
+		got = append(got, string(a))
+	}
+	if strings.Join(got, "") != "abcd" {
+		t.Fatalf("calls arrived as %q", got)
+	}
+
+	// the server does not read until the client's socket is full
+	p.c.SetSendCache(1 << 20)
+	sent := 0
+	for ; sent < 10000 && p.c.Pending() == 0; sent++ {
+		if !p.c.SendLast(nodetest.Call(bytes.Repeat([]byte{byte(sent)}, 16<<10))) {
+			t.Fatal("SendLast failed on a full socket")
+		}
+	}
+	if p.c.Pending() == 0 {
+		t.Fatalf("the socket took %d frames of 16 KiB without filling", sent)
+	}
+	p.step(t, func() bool { return len(p.srvRec.CallsOf(p.s.Token)) == 4+sent })
+	for i, a := range p.srvRec.CallsOf(p.s.Token)[4:] {
+		if len(a) != 16<<10 || a[0] != byte(i) || a[len(a)-1] != byte(i) {
+			t.Fatalf("frame %d of %d after the socket filled: %d bytes, first %d", i, sent, len(a), a[0])
+		}
+	}
+
+	c, _ := p.cli.Connect("127.0.0.1", int(p.l.Port))
+	before := len(p.srvRec.AcceptedStreams())
+	if !c.SendLast(nodetest.Call([]byte("early"))) {
+		t.Fatal("SendLast before the connect failed")
+	}
+	p.step(t, func() bool {
+		acc := p.srvRec.AcceptedStreams()
+		return len(acc) > before && len(p.srvRec.CallsOf(acc[before].Token)) == 1
+	})
+}
+
 // Drain writes what is queued, finishing a connect on the way, and
 // reports what it could not.
 func TestDrain(t *testing.T) {

@@ -40,7 +40,7 @@ type outbox struct {
 	handle cgo.Handle
 	slots  []*node.Stream
 	free   []int
-	last   []int // drain(true): the offset of each slot's last record
+	last   []int // per slot, as long as slots: drain(true)'s offset of its last record
 }
 
 // attachOutbox creates the manager's outbox, kept by its table (at stack
@@ -71,6 +71,7 @@ func (m *socketMgr) installCall(L *lua.State, midx, sidx int, s *node.Stream) {
 			o.slots = o.slots[:slot] // out of memory: bindCall falls back to a Go function
 			return
 		}
+		o.last = append(o.last[:slot], 0)
 	}
 	m.slotOf[s] = slot
 	o.setDead(slot, s.Dead())
@@ -152,9 +153,6 @@ func (m *socketMgr) drain(flushing bool) {
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(o.c.buf)), int(o.c.len))
 	if flushing {
-		if len(o.last) < len(o.slots) {
-			o.last = make([]int, len(o.slots))
-		}
 		for off := 0; off+recHdr <= len(buf); off += recHdr + int(binary.NativeEndian.Uint32(buf[off+4:])) {
 			if slot := int(binary.NativeEndian.Uint32(buf[off:])); slot < len(o.last) {
 				o.last[slot] = off

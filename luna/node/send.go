@@ -25,9 +25,7 @@ func (s *Stream) Send(hdr, body []byte) bool {
 	}
 	s.flushGathered() // frames gathered for s earlier go first
 	need := len(hdr) + len(body)
-	s.framesOut++
-	s.node.count.framesOut++
-	s.node.count.bytesOut += uint64(need)
+	s.countOut(need)
 	if s.ns == nil || s.hs != nil { // resolving, or in the handshake
 		if len(s.pre)+need > int(s.sendCache) {
 			return s.overflow()
@@ -85,9 +83,7 @@ func (s *Stream) SendLast(frame []byte) bool {
 		s.Flush()
 		return !s.Dead()
 	}
-	s.framesOut++
-	s.node.count.framesOut++
-	s.node.count.bytesOut += uint64(len(frame))
+	s.countOut(len(frame))
 	if err := ns.Write(frame); err != nil {
 		s.fail(netpoll.KindOf(err).String())
 		return false
@@ -119,9 +115,7 @@ func (s *Stream) Gather(hdr, body []byte) {
 		}
 		s.node.gathered = append(s.node.gathered, s)
 	}
-	s.framesOut++
-	s.node.count.framesOut++
-	s.node.count.bytesOut += uint64(len(hdr) + len(body))
+	s.countOut(len(hdr) + len(body))
 	start := len(g.hdr)
 	g.hdr = append(g.hdr, hdr...)
 	g.iov = append(g.iov, g.hdr[start:], body)
@@ -134,6 +128,13 @@ func (n *Node) flushGathered() {
 		n.gathered[i] = nil
 	}
 	n.gathered = n.gathered[:0]
+}
+
+// countOut counts a frame of n bytes sent on s.
+func (s *Stream) countOut(n int) {
+	s.framesOut++
+	s.node.count.framesOut++
+	s.node.count.bytesOut += uint64(n)
 }
 
 // overflow is a frame that does not fit the send cache: dropped (and

@@ -142,6 +142,12 @@ func lunaDrainOutbox(owner C.uintptr_t) {
 // u32 slot, u32 frame length.
 const recHdr = 8
 
+// record reads the header of the outbox record at off: its slot, and the
+// length of the frame that follows.
+func record(buf []byte, off int) (slot, n int) {
+	return int(binary.NativeEndian.Uint32(buf[off:])), int(binary.NativeEndian.Uint32(buf[off+4:]))
+}
+
 // drain moves every call in the outbox into its stream's send buffer, in
 // the order the calls were made. With flushing (a flush follows at once),
 // each stream's last call is written at once instead (node.SendLast):
@@ -153,16 +159,17 @@ func (m *socketMgr) drain(flushing bool) {
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(o.c.buf)), int(o.c.len))
 	if flushing {
-		for off := 0; off+recHdr <= len(buf); off += recHdr + int(binary.NativeEndian.Uint32(buf[off+4:])) {
-			if slot := int(binary.NativeEndian.Uint32(buf[off:])); slot < len(o.last) {
+		for off := 0; off+recHdr <= len(buf); {
+			slot, n := record(buf, off)
+			if slot < len(o.last) {
 				o.last[slot] = off
 			}
+			off += recHdr + n
 		}
 	}
 	for off := 0; off+recHdr <= len(buf); {
 		at := off
-		slot := int(binary.NativeEndian.Uint32(buf[off:]))
-		n := int(binary.NativeEndian.Uint32(buf[off+4:]))
+		slot, n := record(buf, off)
 		frame := buf[off+recHdr : off+recHdr+n]
 		off += recHdr + n
 		var s *node.Stream

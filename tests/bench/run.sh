@@ -156,6 +156,13 @@ ratio() {
         if (a == "-" || b == "-" || a <= 0 || b <= 0) { print "-"; exit }
         if (u == "srv_us_call" || u == "idle_kib") printf "%.2f", b / a; else printf "%.2f", a / b }'
 }
+# ratio_x UNIT OURS REF: ratio with an "x" ("-" stays "-")
+ratio_x() {
+    local r
+    r=$(ratio "$@")
+    [ "$r" = - ] || r=${r}x
+    echo "$r"
+}
 # median_at RATIO...: the index of the median of the ratios given, leaving
 # out the "-" of failed turns (the lower middle of an even count); empty
 # when every turn failed
@@ -213,8 +220,7 @@ result() {
     fi
     mb=$(kv "$line" mbps) p50=$(kv "$line" p50_us) p99=$(kv "$line" p99_us)
     ours=$(kv "$line" "$unit")
-    ratio=$(ratio "$unit" "$ours" "$ref")
-    [ "$ratio" = - ] || ratio=${ratio}x
+    ratio=$(ratio_x "$unit" "$ours" "$ref")
     row "$bench" "$case" "$(kv "$line" n)" "$(kv "$line" secs)" "$(kv "$line" rate)" "$mb" "$p50" "$p99" \
         "$label" "$ratio" "$note"
 }
@@ -320,8 +326,6 @@ floor() {
     fi
     FLOOR=$(timeout -k 2 "$HARD" "$FANIN_BIN" -c "$1" -t "$SECS" 2>&1 | grep -m1 '^RECEIVER')
 }
-# fanin_case N: N connections from one client, one call per connection per
-# client loop (crowd.lua), then the floor program with the same N
 # fanin_turn N K: a turn of fanin/N, ours (and the reference) then the
 # floor; RATIO is our CPU per call over the floor's, and REF_RATIOS gets
 # our calls/s over the reference's
@@ -332,8 +336,10 @@ fanin_turn() {
     floor "$1"
     RATIO=$(ratio srv_us_call "$(kv "$FLOOR" cpu_us_per_frame)" "$(kv "$LINE" srv_us_call)")
 }
+# fanin_case N: N connections from one client, one call per connection per
+# client loop (crowd.lua), then the floor program with the same N
 fanin_case() {
-    local n=$1 name="fanin/$1" note fl fl_ratio
+    local n=$1 name="fanin/$1" note fl
     want "$name" || return 0
     SRV_ARGS=(conns="$n")
     CLI_ARGS=(mode=fanin conns="$n" secs="$SECS" max_s="$HARD")
@@ -345,9 +351,7 @@ fanin_case() {
     note="server $(kv "$LINE" srv_us_call) us/call"
     if [ -n "$FLOOR" ]; then
         fl=$(kv "$FLOOR" cpu_us_per_frame)
-        fl_ratio=$(ratio srv_us_call "$fl" "$(kv "$LINE" srv_us_call)")
-        [ "$fl_ratio" = - ] || fl_ratio=${fl_ratio}x
-        note="$note (floor $fl: $fl_ratio)"
+        note="$note (floor $fl: $(ratio_x srv_us_call "$fl" "$(kv "$LINE" srv_us_call)"))"
     fi
     [[ "$REFLINE" == RESULT* ]] && note="$note, the reference's $(kv "$REFLINE" srv_us_call)"
     note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"

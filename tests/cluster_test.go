@@ -532,13 +532,23 @@ func TestClusterRunScript(t *testing.T) {
 		}
 	}()
 
-	deadline := time.Now().Add(15 * time.Second)
-	for !(strings.Contains(out.String(), "gamesvr.1  | [gamesvr.1] <- match_joined") &&
-		strings.Contains(out.String(), "gamesvr.2  | [gamesvr.2] <- player_saved")) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no replies within 15 s; output:\n%s", out.String())
+	// replies through one router do not mean that every service is
+	// registered on both yet: wait for that too, or a service stopped early
+	// unregisters from 1 router only
+	want := []string{"gamesvr.1  | [gamesvr.1] <- match_joined", "gamesvr.2  | [gamesvr.2] <- player_saved"}
+	for _, s := range allServices {
+		for _, n := range []int{1, 2} {
+			want = append(want, fmt.Sprintf("%-11s| [%s] registered on router %d ", s, s, n))
 		}
-		time.Sleep(100 * time.Millisecond)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for _, w := range want {
+		for !strings.Contains(out.String(), w) {
+			if time.Now().After(deadline) {
+				t.Fatalf("output:\n%s\nno line %q within 15 s", out.String(), w)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -547,29 +557,30 @@ func TestClusterRunScript(t *testing.T) {
 		t.Fatalf("run.sh and its processes did not stop within 20 s; output:\n%s", out.String())
 	}
 	text := out.String()
+	var bad []string
 	for _, s := range allServices {
-		want := fmt.Sprintf("%-11s| [%s] stopped (unregistered from 2 router(s))", s, s)
-		if !strings.Contains(text, want) {
-			t.Errorf("no line %q", want)
+		if w := fmt.Sprintf("%-11s| [%s] stopped (unregistered from 2 router(s))", s, s); !strings.Contains(text, w) {
+			bad = append(bad, fmt.Sprintf("no line %q", w))
 		}
 	}
 	for _, n := range []int{1, 2} {
-		if want := fmt.Sprintf("router.%d   | [router %d] stopping", n, n); !strings.Contains(text, want) {
-			t.Errorf("no line %q", want)
+		if w := fmt.Sprintf("router.%d   | [router %d] stopping", n, n); !strings.Contains(text, w) {
+			bad = append(bad, fmt.Sprintf("no line %q", w))
 		}
 	}
 	if !strings.Contains(text, "run.sh: stopped") {
-		t.Errorf("run.sh did not say it stopped")
+		bad = append(bad, "run.sh did not say it stopped")
 	}
 	sc := bufio.NewScanner(strings.NewReader(text))
 	for sc.Scan() {
 		// connect_failed: a service may start before a router listens
 		if l := sc.Text(); errorLine.MatchString(l) && !strings.Contains(l, "(connect_failed)") {
-			t.Errorf("error line: %s", l)
+			bad = append(bad, "error line: "+l)
 		}
 	}
-	if t.Failed() {
-		t.Logf("output:\n%s", text)
+	// the output first: what went wrong is then the last thing printed
+	if len(bad) > 0 {
+		t.Errorf("output:\n%s\n%s", text, strings.Join(bad, "\n"))
 	}
 }
 

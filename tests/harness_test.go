@@ -222,13 +222,15 @@ func (p *proc) lines(from int, ok func(string) bool) []string {
 }
 
 // wait waits (at most limit) for the process to exit and returns its code.
+// It reads the output to its end before it reaps the process: Cmd.Wait
+// closes the pipe, and lines still in it would be lost.
 func (p *proc) wait(limit time.Duration) int {
 	p.t.Helper()
+	deadline := time.After(limit)
 	exited := make(chan error, 1)
-	go func() { exited <- p.cmd.Wait() }()
+	go func() { <-p.done; exited <- p.cmd.Wait() }()
 	select {
 	case err := <-exited:
-		<-p.done
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode()
 		}
@@ -236,8 +238,9 @@ func (p *proc) wait(limit time.Duration) int {
 			p.t.Fatal(err)
 		}
 		return 0
-	case <-time.After(limit):
+	case <-deadline:
 		p.cmd.Process.Kill()
+		<-exited // reaped here, not by the cleanup as well
 		p.t.Fatalf("luna did not exit within %v; output:\n%s", limit, p.output())
 		return -1
 	}
@@ -263,4 +266,19 @@ func startLunaToFile(t *testing.T, f *os.File, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// proc.wait returns only when every line the process printed is in its
+// output: exec.Cmd.Wait closes the pipe when the process has exited, and
+// a line still in the pipe then would be lost.
+func TestProcWaitKeepsEveryLine(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		p := startLuna(t, nil, script("print_lines.lua"), "5000")
+		if code := p.wait(10 * time.Second); code != 0 {
+			t.Fatalf("exit %d; output:\n%s", code, p.output())
+		}
+		if n := p.mark(); n != 5002 || !strings.Contains(p.output(), "\nlast") {
+			t.Fatalf("run %d: %d lines, want 5002 (the load line, 5000, last)", i, n)
+		}
+	}
 }

@@ -354,7 +354,9 @@ fanin_case() {
         note="$note (floor $fl: $(ratio_x srv_us_call "$fl" "$(kv "$LINE" srv_us_call)"))"
     fi
     [[ "$REFLINE" == RESULT* ]] && note="$note, the reference's $(kv "$REFLINE" srv_us_call)"
-    note="$note, all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
+    note="$note; TCP segments a call $(kv "$LINE" segs_call)"
+    [[ "$REFLINE" == RESULT* ]] && note="$note, the reference's $(kv "$REFLINE" segs_call)"
+    note="$note; all up in $(kv "$LINE" up_s) s, kept $(kv "$LINE" kept), server RSS $(kv "$LINE" srv_rss_kib) KiB"
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
     [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"
     [ -n "$TURNS_NOTE" ] && [ -n "$REF" ] && note="$note; calls/s over the reference's, all turns: $(spread "${REF_RATIOS[@]}")"

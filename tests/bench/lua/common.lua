@@ -40,6 +40,28 @@ function B.rss_kib() return status_kib("VmRSS") end
 
 function B.anon_kib() return status_kib("RssAnon") end
 
+-- TCP segments this machine has sent so far (OutSegs of /proc/net/snmp, every
+-- process's: on loopback each segment is counted once), or nil off Linux
+function B.tcp_out_segs()
+    local f = io.open("/proc/net/snmp")
+    if not f then return nil end
+    local names, values
+    for l in f:lines() do
+        if l:match("^Tcp: ") then
+            if names then values = l else names = l end
+        end
+    end
+    f:close()
+    if not values then return nil end
+    local vals = {}
+    for v in values:gmatch("%S+") do vals[#vals + 1] = v end
+    local i = 0
+    for name in names:gmatch("%S+") do
+        i = i + 1
+        if name == "OutSegs" then return math.tointeger(tonumber(vals[i])) end
+    end
+end
+
 -- bytes of an unsigned varint
 function B.uvlen(n)
     local len = 1

@@ -4,7 +4,9 @@
 --   acks every window/4); round after round, one call("sink", i) on every
 --   connection that has room, then mgr.wait(0): what N peers sending one call
 --   per loop look like to a server. Rate and CPU per call are the server's,
---   between "mark" and "stats" (sink.lua). pace=K opens the connections K at
+--   between "mark" and "stats" (sink.lua), and so is segs_call: the TCP
+--   segments the machine sent in that time per call (both directions, ACKs
+--   included: where the kernel coalesces calls it is below 1). pace=K opens the connections K at
 --   a time, each batch answered before the next is opened: for a server with
 --   a short listen backlog (the C++ reference listens with 16), which drops
 --   the handshakes of a storm the client already counts as up. 0: all at once.
@@ -118,7 +120,7 @@ local function fanin(up_s)
     local bad = greet(1, #peers)
     if bad then return "ERROR " .. bad end
     if not ask("mark") then return "ERROR no mark_ack" end
-    local cpu0, n = os.clock(), #peers
+    local cpu0, n, segs0 = os.clock(), #peers, B.tcp_out_segs()
     local stop = luna.get_time_ns() + math.floor(opt.secs * 1e9)
     while luna.get_time_ns() < stop and lost == 0 and not luna.get_guit_signal() do
         for i = 1, n do
@@ -131,6 +133,7 @@ local function fanin(up_s)
         mgr.wait(0)
     end
     local cli_cpu = (os.clock() - cpu0) * 1e6
+    local segs1 = B.tcp_out_segs()
     local st = ask("stats")
     if not st then return "ERROR no stats_ack" end
     local total, cpu_us, wall_us, streams, rss = table.unpack(st, 1, 5)
@@ -141,7 +144,8 @@ local function fanin(up_s)
     return "RESULT " .. B.kv({ "n", total, "secs", string.format("%.3f", wall_us / 1e6),
         "rate", string.format("%.0f", total / (wall_us / 1e6)),
         "srv_us_call", string.format("%.2f", cpu_us / total), "cli_us_call", string.format("%.2f", cli_cpu / sent),
-        "up_s", string.format("%.2f", up_s), "kept", streams, "srv_rss_kib", rss })
+        "up_s", string.format("%.2f", up_s), "kept", streams, "srv_rss_kib", rss,
+        "segs_call", segs0 and segs1 and string.format("%.2f", (segs1 - segs0) / total) or "-" })
 end
 
 -- base: the server's stats with only the first connection up; mid: with

@@ -6,10 +6,11 @@
 --   per loop look like to a server. Rate and CPU per call are the server's,
 --   between "mark" and "stats" (sink.lua), and so is segs_call: the TCP
 --   segments the machine sent in that time per call (both directions, ACKs
---   included: where the kernel coalesces calls it is below 1). pace=K opens the connections K at
---   a time, each batch answered before the next is opened: for a server with
---   a short listen backlog (the C++ reference listens with 16), which drops
---   the handshakes of a storm the client already counts as up. 0: all at once.
+--   included; lower where the kernel puts several calls in one segment).
+--   pace=K opens the connections K at a time, each batch answered before
+--   the next is opened: for a server with a short listen backlog (the C++
+--   reference listens with 16), which drops the handshakes of a storm the
+--   client already counts as up. 0: all at once.
 -- idle: the server's resident memory per connection, with N connections that
 --   have sent nothing for 2 s, then again 2 s after one call on each
 --   ("answered": how many of those calls the server answered; "kept": how

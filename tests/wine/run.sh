@@ -87,9 +87,11 @@ chmod +x "$tmp/luna"
 
 rc=0
 cd "$root"
-# shellcheck disable=SC2086 # WINE_GO_TEST_ARGS: words for go test (make wine-test: -json)
+# shellcheck disable=SC2086 # WINE_GO_TEST_ARGS: words for go test, after
+# the defaults so that they can override them (make wine-test: -json;
+# -count=20 to look for flakes)
 LUNA_TEST_BIN=$tmp/luna LUNA_TEST_WINDOWS_CC=x86_64-w64-mingw32-gcc LUNA_TEST_WINDOWS_LUA=$root/bin/windows/lua \
-    "$GO" test ${WINE_GO_TEST_ARGS:-} -tags lua53 -count=1 -timeout 15m -run "$RUN" ./tests || rc=1
+    "$GO" test -tags lua53 -count=1 -timeout 15m ${WINE_GO_TEST_ARGS:-} -run "$RUN" ./tests || rc=1
 
 if [ "${WINE_BENCH:-1}" != 0 ]; then
     echo "== the kit's oneway and ping-pong, luna.exe under Wine (figures: Wine's, not Windows')"

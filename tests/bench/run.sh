@@ -327,13 +327,16 @@ floor() {
     FLOOR=$(timeout -k 2 "$HARD" "$FANIN_BIN" -c "$1" -t "$SECS" 2>&1 | grep -m1 '^RECEIVER')
 }
 # fanin_turn N K: a turn of fanin/N, ours (and the reference) then the
-# floor; RATIO is our CPU per call over the floor's, and REF_RATIOS gets
-# our calls/s over the reference's
+# floor; RATIO is our CPU per call over the floor's, REF_RATIOS gets our
+# calls/s over the reference's, and FLOOR_REF_RATIOS the floor's over the
+# reference's (what any TCP_NODELAY sender could reach against it)
 REF_RATIOS=()
+FLOOR_REF_RATIOS=()
 fanin_turn() {
     measure crowd.lua "fanin_$1_t$2" rate 1
     REF_RATIOS+=("$(ratio rate "$(kv "$LINE" rate)" "$(kv "$REFLINE" rate)")")
     floor "$1"
+    FLOOR_REF_RATIOS+=("$(ratio rate "$(kv "$FLOOR" rate)" "$(kv "$REFLINE" rate)")")
     RATIO=$(ratio srv_us_call "$(kv "$FLOOR" cpu_us_per_frame)" "$(kv "$LINE" srv_us_call)")
 }
 # fanin_case N: N connections from one client, one call per connection per
@@ -346,7 +349,7 @@ fanin_case() {
     # the reference listens with a backlog of 16: a storm of connects loses
     # handshakes its client counts as up, so its client opens 16 at a time
     local REF_CLI_ARGS=(pace=16)
-    REF_RATIOS=()
+    REF_RATIOS=() FLOOR_REF_RATIOS=()
     turns "$PAIRS" fanin_turn "$n"
     note="server $(kv "$LINE" srv_us_call) us/call"
     if [ -n "$FLOOR" ]; then
@@ -360,6 +363,7 @@ fanin_case() {
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
     [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"
     [ -n "$TURNS_NOTE" ] && [ -n "$REF" ] && note="$note; calls/s over the reference's, all turns: $(spread "${REF_RATIOS[@]}")"
+    [ -n "$REF" ] && [ -n "$FLOOR" ] && note="$note; the floor's calls/s over the reference's$([ -n "$TURNS_NOTE" ] && echo ", all turns"): $(spread "${FLOOR_REF_RATIOS[@]}")"
     result "$name" "$LINE" "$note" "$REFLINE"
     if [ -n "$FLOOR" ]; then
         row floor "fanin/$n" "$(kv "$FLOOR" frames)" "$(kv "$FLOOR" secs)" "$(kv "$FLOOR" rate)" - - - - - \

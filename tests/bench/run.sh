@@ -363,7 +363,7 @@ fanin_case() {
     [ "$TRY" -gt 1 ] && note="$note attempts=$TRY"
     [ -n "$TURNS_NOTE" ] && note="$note; $TURNS_NOTE over the floor"
     [ -n "$TURNS_NOTE" ] && [ -n "$REF" ] && note="$note; calls/s over the reference's, all turns: $(spread "${REF_RATIOS[@]}")"
-    [ -n "$REF" ] && [ -n "$FLOOR" ] && note="$note; the floor's calls/s over the reference's$([ -n "$TURNS_NOTE" ] && echo ", all turns"): $(spread "${FLOOR_REF_RATIOS[@]}")"
+    [ -n "$REF" ] && [ -n "$FLOOR" ] && note="$note; the floor's calls/s over the reference's, all turns: $(spread "${FLOOR_REF_RATIOS[@]}")"
     result "$name" "$LINE" "$note" "$REFLINE"
     if [ -n "$FLOOR" ]; then
         row floor "fanin/$n" "$(kv "$FLOOR" frames)" "$(kv "$FLOOR" secs)" "$(kv "$FLOOR" rate)" - - - - - \

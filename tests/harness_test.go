@@ -240,7 +240,10 @@ func (p *proc) wait(limit time.Duration) int {
 		return 0
 	case <-deadline:
 		p.cmd.Process.Kill()
-		<-exited // reaped here, not by the cleanup as well
+		select { // reaped here, not by the cleanup as well, once its output ends
+		case <-exited:
+		case <-time.After(5 * time.Second): // a child of its own still holds the pipe
+		}
 		p.t.Fatalf("luna did not exit within %v; output:\n%s", limit, p.output())
 		return -1
 	}

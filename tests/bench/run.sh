@@ -327,11 +327,10 @@ floor() {
     FLOOR=$(timeout -k 2 "$HARD" "$FANIN_BIN" -c "$1" -t "$SECS" 2>&1 | grep -m1 '^RECEIVER')
 }
 # fanin_turn N K: a turn of fanin/N, ours (and the reference) then the
-# floor; RATIO is our CPU per call over the floor's, REF_RATIOS gets our
-# calls/s over the reference's, and FLOOR_REF_RATIOS the floor's over the
-# reference's (what any TCP_NODELAY sender could reach against it)
-REF_RATIOS=()
-FLOOR_REF_RATIOS=()
+# floor; RATIO is our CPU per call over the floor's, REF_RATIOS (which
+# fanin_case empties) gets our calls/s over the reference's, and
+# FLOOR_REF_RATIOS the floor's over the reference's (what any TCP_NODELAY
+# sender could reach against it)
 fanin_turn() {
     measure crowd.lua "fanin_$1_t$2" rate 1
     REF_RATIOS+=("$(ratio rate "$(kv "$LINE" rate)" "$(kv "$REFLINE" rate)")")
